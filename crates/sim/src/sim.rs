@@ -1,0 +1,602 @@
+//! The discrete-event simulation loop.
+
+use crate::agents::{Agent, Market, View};
+use crate::fundamental::Fundamental;
+use crate::rng::{fundamental_stream, SimRng};
+use crate::scenario::{ActionKind, AgentKind, Scenario};
+use crate::SimError;
+use bourse_core::{
+    to_grid, unit_step, AccountId, Command, Event, Exchange, ExchangeConfig, InstrumentId, Lots,
+    NewOrder, OrderType, Sequenced, SequencedCommand, Side, StpMode, TimeInForce,
+};
+use rust_decimal::Decimal;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// A scheduled wake-up. Ordered by `(at, slot, counter)`: virtual time first, then the slot (0 is
+/// the script, agent `i` is slot `i + 1`), then insertion order — so ties break deterministically.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Wake {
+    at: u64,
+    slot: u32,
+    counter: u64,
+    /// Script: index into `Simulation::ops`.
+    payload: u32,
+}
+
+/// A scripted operation, expanded from [`crate::ScriptedAction`]s.
+#[derive(Debug, Clone, Copy)]
+enum Op {
+    Halt(InstrumentId),
+    Resume(InstrumentId),
+    Sweep {
+        instrument: InstrumentId,
+        side: Side,
+        lots: Lots,
+    },
+    MmWithdraw(InstrumentId),
+    MmReturn(InstrumentId),
+    News(InstrumentId, f64),
+}
+
+/// Public facts about one simulated agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AgentInfo {
+    /// Agent index (0-based, scenario order); also its RNG stream number.
+    pub index: u32,
+    /// Its exchange account.
+    pub account: AccountId,
+    /// Strategy kind.
+    pub kind: AgentKind,
+    /// Instrument it trades.
+    pub instrument: InstrumentId,
+}
+
+/// A running simulation: an [`Exchange`], the agents trading on it, a virtual clock and the queue
+/// of scheduled wake-ups. Everything is a pure function of `(scenario, seed)` and the external
+/// commands given to [`Simulation::submit`]. Cloning forks an independent copy that continues
+/// identically.
+#[derive(Clone)]
+pub struct Simulation {
+    scenario: Scenario,
+    seed: u64,
+    exchange: Exchange,
+    start_ns: u64,
+    now_ns: u64,
+    queue: BinaryHeap<Reverse<Wake>>,
+    counter: u64,
+    agents: Vec<Agent>,
+    /// Agent index by account id (`u32::MAX`: not an agent).
+    agent_of_account: Vec<u32>,
+    markets: Vec<Market>,
+    fundamentals: Vec<Fundamental>,
+    /// Index into `fundamentals` by instrument id.
+    fundamental_of: Vec<Option<usize>>,
+    ops: Vec<Op>,
+    sweeper: Option<AccountId>,
+    cmd_buf: Vec<Command>,
+    pending_log: Vec<SequencedCommand>,
+    pending_events: Vec<Sequenced>,
+    steps: u64,
+}
+
+impl Simulation {
+    /// Build the exchange and the agents of `scenario`, seeded by `seed`.
+    ///
+    /// The set-up commands (one `CreateAccount` and up to two `Deposit`s per agent, in agent
+    /// order, then the sweeper account if the script sweeps) are applied here at `start_ns`; they
+    /// and their events are handed to the caller's `log` and `events` at the beginning of the next
+    /// [`step`](Self::step), [`run_until`](Self::run_until) or [`submit`](Self::submit) call, so the
+    /// command log is always complete.
+    pub fn new(scenario: Scenario, seed: u64) -> Result<Simulation, SimError> {
+        let config = scenario.exchange_config();
+        let exchange =
+            Exchange::new(config.clone()).map_err(|e| SimError::Config(e.to_string()))?;
+        let bad = |m: String| Err(SimError::InvalidScenario(m));
+        if scenario.instruments.is_empty() {
+            return bad("no instruments".into());
+        }
+        for (k, &i) in scenario.instruments.iter().enumerate() {
+            if i as usize >= config.instruments.len() {
+                return bad(format!("instrument {i} does not exist"));
+            }
+            if scenario.instruments[..k].contains(&i) {
+                return bad(format!("instrument {i} listed twice"));
+            }
+        }
+        let markets: Vec<Market> = (0..config.instruments.len() as InstrumentId)
+            .map(|i| Market::new(&config, &exchange, i))
+            .collect();
+        let start_ns = scenario.start_ns;
+        let mut fundamental_of = vec![None; config.instruments.len()];
+        let mut fundamentals = Vec::new();
+        for (k, &i) in scenario.instruments.iter().enumerate() {
+            fundamental_of[i as usize] = Some(k);
+            fundamentals.push(Fundamental::new(
+                &scenario.fundamental,
+                markets[i as usize].rules.reference_ticks as f64,
+                start_ns,
+                SimRng::new(seed, fundamental_stream(k as u32)),
+            ));
+        }
+        let mut sim = Simulation {
+            scenario,
+            seed,
+            exchange,
+            start_ns,
+            now_ns: start_ns,
+            queue: BinaryHeap::new(),
+            counter: 0,
+            agents: Vec::new(),
+            agent_of_account: vec![u32::MAX],
+            markets,
+            fundamentals,
+            fundamental_of,
+            ops: Vec::new(),
+            sweeper: None,
+            cmd_buf: Vec::with_capacity(64),
+            pending_log: Vec::new(),
+            pending_events: Vec::new(),
+            steps: 0,
+        };
+        sim.create_agents(&config)?;
+        sim.load_script(&config)?;
+        Ok(sim)
+    }
+
+    fn deposit_ok(config: &ExchangeConfig, asset: u32, amount: Decimal) -> Result<(), SimError> {
+        let dec = config.assets[asset as usize].decimals;
+        match to_grid(amount, unit_step(dec)) {
+            Ok(_) => Ok(()),
+            Err(e) => Err(SimError::InvalidScenario(format!(
+                "deposit {amount} of asset {asset} is not on its grid: {e}"
+            ))),
+        }
+    }
+
+    fn setup_cmd(&mut self, cmd: Command) {
+        let seq = self
+            .exchange
+            .apply(self.now_ns, &cmd, &mut self.pending_events);
+        self.pending_log.push(SequencedCommand {
+            seq,
+            ts_ns: self.now_ns,
+            cmd,
+        });
+    }
+
+    fn open_account(
+        &mut self,
+        config: &ExchangeConfig,
+        funds: &[(u32, Decimal)],
+    ) -> Result<AccountId, SimError> {
+        self.setup_cmd(Command::CreateAccount {
+            max_open_orders: None,
+            daily_notional_limit: None,
+        });
+        let account = self.exchange.account_count();
+        for &(asset, amount) in funds {
+            if amount > Decimal::ZERO {
+                Self::deposit_ok(config, asset, amount)?;
+                self.setup_cmd(Command::Deposit {
+                    account,
+                    asset,
+                    amount,
+                });
+            }
+        }
+        Ok(account)
+    }
+
+    fn create_agents(&mut self, config: &ExchangeConfig) -> Result<(), SimError> {
+        let groups = self.scenario.agents.clone();
+        for g in &groups {
+            let targets: Vec<InstrumentId> = match g.instrument {
+                Some(i) if self.scenario.instruments.contains(&i) => vec![i],
+                Some(i) => {
+                    return Err(SimError::InvalidScenario(format!(
+                        "agent group on instrument {i}, which is not in the scenario's instruments"
+                    )))
+                }
+                None => self.scenario.instruments.clone(),
+            };
+            for &i in &targets {
+                for _ in 0..g.count {
+                    let rules = self.markets[i as usize].rules;
+                    let account =
+                        self.open_account(config, &[(rules.base, g.base), (rules.quote, g.quote)])?;
+                    let base0 = self
+                        .exchange
+                        .balance(account, rules.base)
+                        .map(|b| b.available)
+                        .unwrap_or(0);
+                    let index = self.agents.len() as u32;
+                    let rng = SimRng::for_agent(self.seed, index);
+                    let mut agent = Agent::new(
+                        index,
+                        account,
+                        &self.markets[i as usize],
+                        &g.agent,
+                        rng,
+                        base0,
+                    );
+                    let first = self.start_ns + agent.first_delay();
+                    self.agents.push(agent);
+                    self.agent_of_account.resize(account as usize + 1, u32::MAX);
+                    self.agent_of_account[account as usize] = index;
+                    self.schedule_agent(index, first);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn load_script(&mut self, config: &ExchangeConfig) -> Result<(), SimError> {
+        let bad = |m: String| Err(SimError::InvalidScenario(m));
+        let script = self.scenario.script.clone();
+        // Sweeper funding per asset.
+        let mut funds = vec![Decimal::ZERO; config.assets.len()];
+        let mut timed: Vec<(u64, Op)> = Vec::new();
+        for a in &script {
+            let targets: Vec<InstrumentId> = match a.instrument {
+                Some(i) if self.scenario.instruments.contains(&i) => vec![i],
+                Some(i) => return bad(format!("script names instrument {i}, not in the scenario")),
+                None => self.scenario.instruments.clone(),
+            };
+            let at = self.start_ns.saturating_add(a.at.ns());
+            for &i in &targets {
+                match a.action {
+                    ActionKind::Halt => timed.push((at, Op::Halt(i))),
+                    ActionKind::Resume => timed.push((at, Op::Resume(i))),
+                    ActionKind::MmWithdraw => timed.push((at, Op::MmWithdraw(i))),
+                    ActionKind::MmReturn => timed.push((at, Op::MmReturn(i))),
+                    ActionKind::News => match a.jump {
+                        Some(j) if j.is_finite() => timed.push((at, Op::News(i, j))),
+                        _ => return bad(format!("news at {} needs a finite `jump`", a.at)),
+                    },
+                    ActionKind::Sweep => {
+                        let (Some(side), Some(qty)) = (a.side, a.quantity) else {
+                            return bad(format!("sweep at {} needs `side` and `quantity`", a.at));
+                        };
+                        let m = &self.markets[i as usize];
+                        let total = m.lots_of(qty);
+                        let slices = a.slices.unwrap_or(1).max(1) as u64;
+                        let interval = a.interval.map(|d| d.ns()).unwrap_or(1_000_000_000);
+                        if total < slices {
+                            return bad(format!("sweep at {}: quantity too small", a.at));
+                        }
+                        for k in 0..slices {
+                            let lots =
+                                total / slices + if k == slices - 1 { total % slices } else { 0 };
+                            timed.push((
+                                at + k * interval,
+                                Op::Sweep {
+                                    instrument: i,
+                                    side,
+                                    lots,
+                                },
+                            ));
+                        }
+                        let r = m.rules;
+                        match side {
+                            Side::Sell => funds[r.base as usize] += qty,
+                            Side::Buy => {
+                                let price = config.instruments[i as usize].reference_price;
+                                let dec = config.assets[r.quote as usize].decimals;
+                                funds[r.quote as usize] +=
+                                    (qty * price * Decimal::from(3)).round_dp(dec);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if funds.iter().any(|f| *f > Decimal::ZERO) {
+            let f: Vec<(u32, Decimal)> = funds
+                .iter()
+                .enumerate()
+                .map(|(a, &x)| (a as u32, x))
+                .collect();
+            self.sweeper = Some(self.open_account(config, &f)?);
+        }
+        for (at, op) in timed {
+            let payload = self.ops.len() as u32;
+            self.ops.push(op);
+            self.push(Wake {
+                at,
+                slot: 0,
+                counter: 0,
+                payload,
+            });
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, mut w: Wake) {
+        w.counter = self.counter;
+        self.counter += 1;
+        self.queue.push(Reverse(w));
+    }
+
+    fn schedule_agent(&mut self, index: u32, at: u64) {
+        self.agents[index as usize].scheduled = true;
+        self.push(Wake {
+            at,
+            slot: index + 1,
+            counter: 0,
+            payload: 0,
+        });
+    }
+
+    // ------------------------------------------------------------------ queries
+
+    /// The exchange (read-only).
+    pub fn exchange(&self) -> &Exchange {
+        &self.exchange
+    }
+
+    /// The virtual clock, ns since the Unix epoch.
+    pub fn now_ns(&self) -> u64 {
+        self.now_ns
+    }
+
+    /// The virtual start time, ns since the Unix epoch.
+    pub fn start_ns(&self) -> u64 {
+        self.start_ns
+    }
+
+    /// The exchange configuration (the journal header needed to replay the command log).
+    pub fn config(&self) -> &ExchangeConfig {
+        self.exchange.config()
+    }
+
+    /// The scenario being run.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// The seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// Number of agents.
+    pub fn agent_count(&self) -> usize {
+        self.agents.len()
+    }
+
+    /// Facts about every agent, in index order.
+    pub fn agents(&self) -> Vec<AgentInfo> {
+        self.agents
+            .iter()
+            .map(|a| AgentInfo {
+                index: a.index,
+                account: a.account,
+                kind: a.kind,
+                instrument: a.instrument,
+            })
+            .collect()
+    }
+
+    /// The agent trading from `account`, if any.
+    pub fn agent_of_account(&self, account: AccountId) -> Option<AgentInfo> {
+        let i = *self.agent_of_account.get(account as usize)?;
+        let a = self.agents.get(i as usize)?;
+        Some(AgentInfo {
+            index: a.index,
+            account: a.account,
+            kind: a.kind,
+            instrument: a.instrument,
+        })
+    }
+
+    /// The account the script's sweeps trade from (present when the script has sweeps).
+    pub fn sweeper_account(&self) -> Option<AccountId> {
+        self.sweeper
+    }
+
+    /// A copy of agent `index`'s random number generator in its current state.
+    pub fn agent_rng(&self, index: u32) -> Option<SimRng> {
+        self.agents.get(index as usize).map(|a| a.rng.clone())
+    }
+
+    /// The fundamental value of a scenario instrument at the last grid point reached, in ticks
+    /// (as `f64`; for display — it never reaches the exchange).
+    pub fn fundamental_ticks(&self, instrument: InstrumentId) -> Option<f64> {
+        let k = (*self.fundamental_of.get(instrument as usize)?)?;
+        Some(self.fundamentals[k].ticks())
+    }
+
+    /// Virtual time of the next scheduled wake-up, if any.
+    pub fn next_wake_ns(&self) -> Option<u64> {
+        self.queue.peek().map(|w| w.0.at)
+    }
+
+    /// Number of steps processed so far.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+
+    /// Turn the exchange's after-every-command invariant check on or off (it defaults to on in
+    /// debug builds and is expensive). [`Exchange::check_invariants`] can always be called directly.
+    pub fn set_check_every_command(&mut self, on: bool) {
+        self.exchange.check_every_command = on;
+    }
+
+    // ------------------------------------------------------------------ running
+
+    fn flush_pending(&mut self, log: &mut Vec<SequencedCommand>, events: &mut Vec<Sequenced>) {
+        if !self.pending_log.is_empty() {
+            log.append(&mut self.pending_log);
+        }
+        if !self.pending_events.is_empty() {
+            events.append(&mut self.pending_events);
+        }
+    }
+
+    /// Apply one command at the current virtual time, log it, and show its events to the agents.
+    fn apply(
+        &mut self,
+        cmd: Command,
+        log: &mut Vec<SequencedCommand>,
+        events: &mut Vec<Sequenced>,
+    ) -> u64 {
+        let start = events.len();
+        let seq = self.exchange.apply(self.now_ns, &cmd, events);
+        log.push(SequencedCommand {
+            seq,
+            ts_ns: self.now_ns,
+            cmd,
+        });
+        for ev in &events[start..] {
+            if let Event::Execution(r) = &ev.event {
+                if let Some(&i) = self.agent_of_account.get(r.account as usize) {
+                    if let Some(a) = self.agents.get_mut(i as usize) {
+                        a.on_report(r);
+                    }
+                }
+            }
+        }
+        seq
+    }
+
+    fn apply_buffered(&mut self, log: &mut Vec<SequencedCommand>, events: &mut Vec<Sequenced>) {
+        let mut buf = std::mem::take(&mut self.cmd_buf);
+        for cmd in buf.drain(..) {
+            self.apply(cmd, log, events);
+        }
+        self.cmd_buf = buf;
+    }
+
+    /// Process the next scheduled agent wake-up (or scripted action): applies the commands it
+    /// produces to the exchange at the virtual time, appending each command to `log` and each event
+    /// to `events`. Returns false when nothing is scheduled.
+    pub fn step(&mut self, log: &mut Vec<SequencedCommand>, events: &mut Vec<Sequenced>) -> bool {
+        self.flush_pending(log, events);
+        let Some(Reverse(w)) = self.queue.pop() else {
+            return false;
+        };
+        self.steps += 1;
+        self.now_ns = self.now_ns.max(w.at);
+        if w.slot == 0 {
+            self.run_op(self.ops[w.payload as usize]);
+        } else {
+            let i = (w.slot - 1) as usize;
+            let instrument = self.agents[i].instrument;
+            let fundamental = match self.fundamental_of[instrument as usize] {
+                Some(k) => {
+                    let f = &mut self.fundamentals[k];
+                    f.advance_to(self.now_ns);
+                    f.ticks()
+                }
+                None => 0.0,
+            };
+            self.cmd_buf.clear();
+            let agent = &mut self.agents[i];
+            agent.scheduled = false;
+            let view = View {
+                ex: &self.exchange,
+                m: &self.markets[instrument as usize],
+                now: self.now_ns,
+                fundamental,
+            };
+            let next = agent.wake(&view, &mut self.cmd_buf);
+            if let Some(d) = next {
+                self.schedule_agent(i as u32, self.now_ns.saturating_add(d.max(1)));
+            }
+        }
+        self.apply_buffered(log, events);
+        true
+    }
+
+    fn run_op(&mut self, op: Op) {
+        self.cmd_buf.clear();
+        match op {
+            Op::Halt(instrument) => self.cmd_buf.push(Command::Halt { instrument }),
+            Op::Resume(instrument) => self.cmd_buf.push(Command::Resume { instrument }),
+            Op::Sweep {
+                instrument,
+                side,
+                lots,
+            } => {
+                if let Some(account) = self.sweeper {
+                    let m = &self.markets[instrument as usize];
+                    self.cmd_buf.push(Command::PlaceOrder(NewOrder {
+                        account,
+                        instrument,
+                        side,
+                        order_type: OrderType::Market,
+                        tif: TimeInForce::Ioc,
+                        price: None,
+                        quantity: Some(m.qty(lots)),
+                        quote_quantity: None,
+                        stop_price: None,
+                        post_only: false,
+                        stp: StpMode::None,
+                        client_order_id: None,
+                    }));
+                }
+            }
+            Op::MmWithdraw(instrument) => {
+                for a in &mut self.agents {
+                    if a.kind == AgentKind::MarketMaker && a.instrument == instrument {
+                        a.withdraw(&mut self.cmd_buf);
+                    }
+                }
+            }
+            Op::MmReturn(instrument) => {
+                let mut wake = Vec::new();
+                for a in &mut self.agents {
+                    if a.kind == AgentKind::MarketMaker && a.instrument == instrument && a.paused {
+                        a.resume();
+                        if !a.scheduled {
+                            wake.push(a.index);
+                        }
+                    }
+                }
+                for i in wake {
+                    self.schedule_agent(i, self.now_ns);
+                }
+            }
+            Op::News(instrument, jump) => {
+                if let Some(k) = self.fundamental_of[instrument as usize] {
+                    self.fundamentals[k].advance_to(self.now_ns);
+                    self.fundamentals[k].shock(jump);
+                }
+            }
+        }
+    }
+
+    /// Step until virtual time reaches `until_ns` (inclusive of wake-ups at `<= until_ns`); returns
+    /// the number of steps; the clock is then set to `until_ns` (it never goes backwards).
+    pub fn run_until(
+        &mut self,
+        until_ns: u64,
+        log: &mut Vec<SequencedCommand>,
+        events: &mut Vec<Sequenced>,
+    ) -> u64 {
+        self.flush_pending(log, events);
+        let mut n = 0;
+        while let Some(w) = self.queue.peek() {
+            if w.0.at > until_ns {
+                break;
+            }
+            self.step(log, events);
+            n += 1;
+        }
+        self.now_ns = self.now_ns.max(until_ns);
+        n
+    }
+
+    /// Apply an external command (e.g. a human's order) at the current virtual time; returns its
+    /// input sequence number. Its events are shown to the agents like any other.
+    pub fn submit(
+        &mut self,
+        cmd: Command,
+        log: &mut Vec<SequencedCommand>,
+        events: &mut Vec<Sequenced>,
+    ) -> u64 {
+        self.flush_pending(log, events);
+        self.apply(cmd, log, events)
+    }
+}

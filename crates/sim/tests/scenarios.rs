@@ -1,0 +1,213 @@
+//! Every preset runs, trades and keeps the exchange consistent; the flash crash crashes and the
+//! halt halts.
+
+use bourse_core::{Event, Sequenced, SequencedCommand};
+use bourse_sim::{AgentKind, Scenario, SimError, Simulation};
+
+const SEC: u64 = 1_000_000_000;
+const MIN: u64 = 60 * SEC;
+
+fn run_preset(name: &str, seed: u64) -> (Simulation, Vec<SequencedCommand>, Vec<Sequenced>) {
+    let mut sim = Simulation::new(Scenario::preset(name).unwrap(), seed).unwrap();
+    let (mut log, mut events) = (Vec::new(), Vec::new());
+    let steps = sim.run_until(sim.start_ns() + 10 * MIN, &mut log, &mut events);
+    assert!(steps > 100, "{name}: only {steps} steps");
+    sim.exchange().check_invariants().unwrap();
+    let trades = events
+        .iter()
+        .filter(|e| matches!(e.event, Event::Trade(_)))
+        .count();
+    assert!(trades >= 20, "{name}: only {trades} trades");
+    // Agents mostly respect the rules: rejects are rare.
+    let rejects = events
+        .iter()
+        .filter(|e| match &e.event {
+            Event::Execution(r) => r.exec_type == bourse_core::ExecType::Rejected,
+            Event::CommandRejected { .. } => true,
+            _ => false,
+        })
+        .count();
+    assert!(
+        rejects * 20 <= log.len(),
+        "{name}: {rejects} rejects for {} commands",
+        log.len()
+    );
+    // Prices stay sane.
+    let last = sim.exchange().last_price(0).unwrap();
+    assert!(
+        last > 4_800_000 && last < 7_200_000,
+        "{name}: last price {last}"
+    );
+    (sim, log, events)
+}
+
+#[test]
+fn calm_runs() {
+    run_preset("calm", 1);
+}
+
+#[test]
+fn volatile_runs() {
+    run_preset("volatile", 1);
+}
+
+#[test]
+fn thin_runs() {
+    let (sim, _, _) = run_preset("thin", 1);
+    // Thin: wider spread than calm.
+    let b = sim.exchange().book(0).unwrap();
+    assert!(b.best_bid().is_some() && b.best_ask().is_some());
+}
+
+#[test]
+fn halt_runs_and_no_trades_while_halted() {
+    let (sim, _, events) = run_preset("halt", 1);
+    let halted_at = events
+        .iter()
+        .find(|e| matches!(e.event, Event::TradingStatus { halted: true, .. }))
+        .expect("halt event");
+    let resumed_at = events
+        .iter()
+        .find(|e| matches!(e.event, Event::TradingStatus { halted: false, .. }))
+        .expect("resume event");
+    assert_eq!(halted_at.ts_ns, sim.start_ns() + 3 * MIN);
+    assert_eq!(resumed_at.ts_ns, sim.start_ns() + 5 * MIN);
+    let trade_seqs: Vec<u64> = events
+        .iter()
+        .filter(|e| matches!(e.event, Event::Trade(_)))
+        .map(|e| e.seq)
+        .collect();
+    assert!(trade_seqs.iter().any(|&s| s < halted_at.seq));
+    assert!(trade_seqs.iter().any(|&s| s > resumed_at.seq));
+    assert!(
+        !trade_seqs
+            .iter()
+            .any(|&s| s > halted_at.seq && s < resumed_at.seq),
+        "trade while halted"
+    );
+}
+
+#[test]
+fn flash_crash_crashes_and_mm_withdraws_then_returns() {
+    flash_crash(1, 0.97);
+}
+
+/// Runs flash-crash with `seed`; the low of the sweep window must be below `max_ratio` × the
+/// price before it.
+fn flash_crash(seed: u64, max_ratio: f64) {
+    let mut sim = Simulation::new(Scenario::preset("flash-crash").unwrap(), seed).unwrap();
+    let start = sim.start_ns();
+    let mm = sim
+        .agents()
+        .into_iter()
+        .find(|a| a.kind == AgentKind::MarketMaker)
+        .unwrap()
+        .account;
+    let (mut log, mut events) = (Vec::new(), Vec::new());
+    sim.run_until(start + 4 * MIN - 1, &mut log, &mut events);
+    let before = sim.exchange().last_price(0).unwrap();
+    assert!(
+        !sim.exchange().open_orders_of(mm).is_empty(),
+        "MM quotes before"
+    );
+    // The script runs before agents at the same instant: withdrawal, then the first slice.
+    sim.run_until(start + 4 * MIN, &mut log, &mut events);
+    assert!(sim.exchange().open_orders_of(mm).is_empty(), "MM withdrew");
+    let from = events.len();
+    let mut mm_seen_during = 0;
+    for k in 1..60 {
+        sim.run_until(start + 4 * MIN + k * SEC, &mut log, &mut events);
+        mm_seen_during += sim.exchange().open_orders_of(mm).len();
+    }
+    assert_eq!(mm_seen_during, 0, "MM must not quote while withdrawn");
+    let low = events[from..]
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::Trade(t) => Some(t.price),
+            _ => None,
+        })
+        .min()
+        .unwrap();
+    assert!(
+        (low as f64) < before as f64 * max_ratio,
+        "price should drop substantially: before {before}, low {low}"
+    );
+    sim.run_until(start + 5 * MIN + 5 * SEC, &mut log, &mut events);
+    assert!(!sim.exchange().open_orders_of(mm).is_empty(), "MM returned");
+    sim.run_until(start + 10 * MIN, &mut log, &mut events);
+    sim.exchange().check_invariants().unwrap();
+    let after = sim.exchange().last_price(0).unwrap();
+    assert!(
+        after as f64 > before as f64 * 0.98,
+        "recovery: before {before}, after {after}"
+    );
+    // The sweeper traded.
+    assert!(sim.sweeper_account().is_some());
+}
+
+#[test]
+fn two_instruments_from_json() {
+    let json = r#"{
+        "name": "pair",
+        "instruments": [0, 1],
+        "duration": "1m",
+        "fundamental": { "volatility": 0.02 },
+        "agents": [
+            { "count": 1, "base": "50", "quote": "2000000", "agent": { "kind": "market_maker" } },
+            { "count": 6, "base": "2", "quote": "100000", "agent": { "kind": "noise", "mean_interval": "1s" } },
+            { "count": 2, "instrument": 1, "base": "10", "quote": "100000", "agent": { "kind": "value" } }
+        ],
+        "script": [ { "at": "30s", "action": "halt", "instrument": 1 }, { "at": "40s", "action": "resume", "instrument": 1 } ]
+    }"#;
+    let s = Scenario::from_json(json).unwrap();
+    let mut sim = Simulation::new(s, 4).unwrap();
+    assert_eq!(sim.agent_count(), 2 + 12 + 2);
+    let (mut log, mut events) = (Vec::new(), Vec::new());
+    sim.run_until(sim.start_ns() + MIN, &mut log, &mut events);
+    sim.exchange().check_invariants().unwrap();
+    for i in 0..2 {
+        assert!(
+            events
+                .iter()
+                .any(|e| matches!(&e.event, Event::Trade(t) if t.instrument == i)),
+            "no trades on instrument {i}"
+        );
+    }
+}
+
+#[test]
+fn invalid_scenarios_are_reported() {
+    let bad_instr = r#"{"name": "x", "instruments": [7], "agents": []}"#;
+    let s = Scenario::from_json(bad_instr).unwrap();
+    assert!(matches!(
+        Simulation::new(s, 1),
+        Err(SimError::InvalidScenario(_))
+    ));
+    let bad_deposit = r#"{"name": "x", "agents": [{"count": 1, "base": "0.000000001", "agent": {"kind": "noise"}}]}"#;
+    let s = Scenario::from_json(bad_deposit).unwrap();
+    assert!(matches!(
+        Simulation::new(s, 1),
+        Err(SimError::InvalidScenario(_))
+    ));
+    let bad_sweep = r#"{"name": "x", "agents": [], "script": [{"at": "1s", "action": "sweep"}]}"#;
+    let s = Scenario::from_json(bad_sweep).unwrap();
+    assert!(matches!(
+        Simulation::new(s, 1),
+        Err(SimError::InvalidScenario(_))
+    ));
+    assert!(matches!(Scenario::from_json("{"), Err(SimError::Json(_))));
+}
+
+/// Soak: every preset over many seeds (slow; `cargo test --release -- --ignored`).
+#[test]
+#[ignore]
+fn soak_many_seeds() {
+    for name in Scenario::preset_names() {
+        for seed in 1..=20 {
+            run_preset(name, seed);
+        }
+    }
+    for seed in 1..=20 {
+        flash_crash(seed, 0.975);
+    }
+}
