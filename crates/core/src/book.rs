@@ -246,7 +246,6 @@ pub trait MatchingEngine {
 }
 
 const NIL: u32 = u32::MAX;
-const LINEAR_SEARCH_LEVELS: usize = 16;
 
 #[derive(Debug, Clone, Copy)]
 struct Node {
@@ -274,21 +273,32 @@ struct Ladder {
 
 impl Ladder {
     /// Position of `key`: `Ok(i)` when present, `Err(i)` for the insertion point.
+    ///
+    /// Keys are strictly increasing integers, so the key at distance `d` below the best one sits at
+    /// index `n - 1 - d` or later (exactly there when the ladder is dense, as it usually is near
+    /// the touch). That index is probed first; on a miss, a binary search covers the `d` levels
+    /// between it and the best.
     #[inline]
     fn find(&self, key: Ticks) -> Result<usize, usize> {
-        let n = self.keys.len();
-        let lin = n.min(LINEAR_SEARCH_LEVELS);
-        // Scan from the best end: most traffic is near the touch.
-        for i in (n - lin..n).rev() {
-            let k = self.keys[i];
-            if k == key {
-                return Ok(i);
-            }
-            if k < key {
-                return Err(i + 1);
-            }
+        let keys = &self.keys[..];
+        let n = keys.len();
+        let Some(&best) = keys.last() else {
+            return Err(0);
+        };
+        if key >= best {
+            return if key == best { Ok(n - 1) } else { Err(n) };
         }
-        self.keys[..n - lin].binary_search(&key)
+        let lo = match usize::try_from(best.abs_diff(key)) {
+            Ok(d) if d < n => n - 1 - d,
+            _ => 0,
+        };
+        if keys[lo] == key {
+            return Ok(lo);
+        }
+        match keys[lo..n - 1].binary_search(&key) {
+            Ok(i) => Ok(lo + i),
+            Err(i) => Err(lo + i),
+        }
     }
 }
 

@@ -17,6 +17,9 @@
 //! - market buys by base quantity: all available quote (the order's budget), the unspent part
 //!   released when it finishes; a stop-market buy by quantity locks nothing until it triggers.
 //!
+//! The total supply of each asset (deposits − withdrawals) is capped at `u64::MAX` units: a deposit
+//! beyond it is rejected ([`Reason::AmountNotOnGrid`], out of range), so no balance can overflow.
+//!
 //! Fees are charged in the quote asset to both sides (`floor(notional × rate_ppm / 10^6)`, see
 //! [`crate::types::fee_units`]) and collected by the exchange.
 //!
@@ -285,6 +288,7 @@ pub struct Exchange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct SnapshotData {
     version: u32,
+    #[serde(with = "config_repr")]
     config: ExchangeConfig,
     next_order_id: OrderId,
     next_input_seq: u64,
@@ -311,6 +315,96 @@ struct InstrumentSnapshot {
     candles: Candles,
 }
 
+/// Snapshot encoding of [`ExchangeConfig`]: byte-for-byte what its derived `Serialize` writes
+/// (decimals as strings), but decodable by postcard. `Decimal`'s own `Deserialize` asks for
+/// `deserialize_any`, which postcard (not self-describing) refuses, so before this no snapshot
+/// could be restored.
+mod config_repr {
+    use super::*;
+
+    #[derive(Serialize, Deserialize)]
+    struct Config {
+        assets: Vec<AssetSpec>,
+        instruments: Vec<Instrument>,
+        default_max_open_orders: u32,
+    }
+
+    /// Same fields, same order as [`InstrumentSpec`].
+    #[derive(Serialize, Deserialize)]
+    struct Instrument {
+        symbol: String,
+        base: AssetId,
+        quote: AssetId,
+        #[serde(with = "rust_decimal::serde::str")]
+        tick_size: Decimal,
+        #[serde(with = "rust_decimal::serde::str")]
+        lot_size: Decimal,
+        #[serde(with = "rust_decimal::serde::str")]
+        min_qty: Decimal,
+        #[serde(with = "rust_decimal::serde::str")]
+        max_qty: Decimal,
+        #[serde(with = "rust_decimal::serde::str")]
+        min_notional: Decimal,
+        maker_fee_ppm: Ppm,
+        taker_fee_ppm: Ppm,
+        price_band_bps: u32,
+        #[serde(with = "rust_decimal::serde::str")]
+        reference_price: Decimal,
+    }
+
+    pub fn serialize<S: serde::Serializer>(c: &ExchangeConfig, s: S) -> Result<S::Ok, S::Error> {
+        Config {
+            assets: c.assets.clone(),
+            instruments: c
+                .instruments
+                .iter()
+                .map(|i| Instrument {
+                    symbol: i.symbol.clone(),
+                    base: i.base,
+                    quote: i.quote,
+                    tick_size: i.tick_size,
+                    lot_size: i.lot_size,
+                    min_qty: i.min_qty,
+                    max_qty: i.max_qty,
+                    min_notional: i.min_notional,
+                    maker_fee_ppm: i.maker_fee_ppm,
+                    taker_fee_ppm: i.taker_fee_ppm,
+                    price_band_bps: i.price_band_bps,
+                    reference_price: i.reference_price,
+                })
+                .collect(),
+            default_max_open_orders: c.default_max_open_orders,
+        }
+        .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<ExchangeConfig, D::Error> {
+        let c = Config::deserialize(d)?;
+        Ok(ExchangeConfig {
+            assets: c.assets,
+            instruments: c
+                .instruments
+                .into_iter()
+                .map(|i| InstrumentSpec {
+                    symbol: i.symbol,
+                    base: i.base,
+                    quote: i.quote,
+                    tick_size: i.tick_size,
+                    lot_size: i.lot_size,
+                    min_qty: i.min_qty,
+                    max_qty: i.max_qty,
+                    min_notional: i.min_notional,
+                    maker_fee_ppm: i.maker_fee_ppm,
+                    taker_fee_ppm: i.taker_fee_ppm,
+                    price_band_bps: i.price_band_bps,
+                    reference_price: i.reference_price,
+                })
+                .collect(),
+            default_max_open_orders: c.default_max_open_orders,
+        })
+    }
+}
+
 const SNAPSHOT_VERSION: u32 = 1;
 const DAY_NS: u64 = 86_400_000_000_000;
 
@@ -326,6 +420,10 @@ pub enum SnapshotError {
     /// The configuration inside is invalid.
     #[error("snapshot config: {0}")]
     Config(#[from] ConfigError),
+    /// The bytes decode, but the state is inconsistent (corrupted or not written by
+    /// [`Exchange::snapshot`]).
+    #[error("snapshot is inconsistent: {0}")]
+    Invalid(String),
 }
 
 fn rules_of(
@@ -353,7 +451,11 @@ fn rules_of(
     let base_units_per_lot = pos("lot_size", to_grid(spec.lot_size, unit_step(base.decimals)))?;
     let quote_units_per_tick_lot = pos(
         "tick_size × lot_size",
-        to_grid(spec.tick_size * spec.lot_size, unit_step(quote.decimals)),
+        // Checked: an absurd configuration must be an error, not a panic.
+        spec.tick_size
+            .checked_mul(spec.lot_size)
+            .ok_or(GridError::OutOfRange)
+            .and_then(|step| to_grid(step, unit_step(quote.decimals))),
     )?;
     let min_lots = pos("min_qty", to_grid(spec.min_qty, spec.lot_size))?;
     let max_lots = pos("max_qty", to_grid(spec.max_qty, spec.lot_size))?;
@@ -485,8 +587,9 @@ impl Exchange {
     /// L2 snapshot of the best `levels` levels per side.
     pub fn depth(&self, instrument: InstrumentId, levels: usize) -> Option<DepthSnapshot> {
         let ins = self.instruments.get(instrument as usize)?;
-        let mut bids = Vec::with_capacity(levels);
-        let mut asks = Vec::with_capacity(levels);
+        // Never reserve more than the book holds (`levels` may be `usize::MAX` for "all").
+        let mut bids = Vec::with_capacity(levels.min(ins.book.level_count(Side::Buy)));
+        let mut asks = Vec::with_capacity(levels.min(ins.book.level_count(Side::Sell)));
         ins.book
             .for_each_level(Side::Buy, levels, |p, q, _| bids.push((p, q)));
         ins.book
@@ -837,10 +940,13 @@ impl Exchange {
         };
         let b = &mut self.accounts[account as usize - 1].balances[asset as usize];
         if deposit {
-            let Some(v) = b.available.checked_add(units) else {
+            // Cap the asset's total supply (deposits − withdrawals, which bounds every balance,
+            // lock and fill) at `Units::MAX`, so that no later credit can overflow.
+            let supply = self.deposits[asset as usize] - self.withdrawals[asset as usize];
+            if supply + units as u128 > Units::MAX as u128 {
                 return self.reject_cmd(ctx, Some(account), None, Reason::AmountNotOnGrid);
-            };
-            b.available = v;
+            }
+            b.available += units;
             self.deposits[asset as usize] += units as u128;
         } else {
             if b.available < units {
@@ -1577,6 +1683,11 @@ impl Exchange {
             .filter(|o| o.account == account && instrument.is_none_or(|i| o.instrument == i))
             .map(|o| o.id)
             .collect();
+        if ids.is_empty() {
+            // Like Binance (-2011 "Unknown order sent"): nothing to cancel is a reject, so that
+            // every command is answered by at least one event.
+            return self.reject_cmd(ctx, Some(account), None, Reason::UnknownOrder);
+        }
         ids.sort_unstable();
         for id in ids {
             self.cancel_one(ctx, id, Reason::CanceledAll);
@@ -1718,8 +1829,10 @@ impl Exchange {
         for ev in &evs {
             match *ev {
                 BookEvent::Amended { kept_priority, .. } => {
+                    // Only the old level changes here; the new level is touched if and when the
+                    // re-entered order rests (`Outcome::Rested`). Touching it unconditionally
+                    // reported a level that never existed when the amend traded in full.
                     ctx.touched_levels.push((instrument, o.side, old_price));
-                    ctx.touched_levels.push((instrument, o.side, price));
                     self.report(ctx, &o, ExecType::Amended, None, None);
                     if kept_priority {
                         self.emit(
@@ -1774,17 +1887,25 @@ impl Exchange {
                 Side::Buy => r.quote,
                 Side::Sell => r.base,
             };
-            reserved[o.account as usize - 1][asset as usize] += o.locked as u128;
-            open[o.account as usize - 1] += 1;
+            let Some(a) = (o.account as usize)
+                .checked_sub(1)
+                .filter(|&a| a < self.accounts.len())
+            else {
+                return Err(format!("order {} has unknown account {}", o.id, o.account));
+            };
+            reserved[a][asset as usize] += o.locked as u128;
+            open[a] += 1;
             let in_book = self.instruments[o.instrument as usize].book.order(o.id);
             if o.pending_stop == in_book.is_some() {
                 return Err(format!("order {} pending_stop/book mismatch", o.id));
             }
             if let Some(b) = in_book {
-                if b.qty != o.quantity - o.cum_qty || b.price != o.price {
+                if Some(b.qty) != o.quantity.checked_sub(o.cum_qty) || b.price != o.price {
                     return Err(format!("order {} book/accounting mismatch", o.id));
                 }
-                if o.side == Side::Buy && (o.locked as i128) < buy_limit_lock(r, o.price, b.qty) {
+                let lock = checked_notional(r, o.price, b.qty)
+                    .and_then(|n| n.checked_add(fee_units(n, r.max_fee_ppm())));
+                if o.side == Side::Buy && lock.is_none_or(|l| (o.locked as i128) < l) {
                     return Err(format!("order {} under-locked", o.id));
                 }
             }
@@ -1806,11 +1927,14 @@ impl Exchange {
                 total[s] += b.available as u128 + b.locked as u128;
             }
         }
-        for s in 0..n_assets {
-            if total[s] + self.fees[s] + self.withdrawals[s] != self.deposits[s] {
+        for (s, &held) in total.iter().enumerate() {
+            let out = held
+                .checked_add(self.fees[s])
+                .and_then(|x| x.checked_add(self.withdrawals[s]));
+            if out != Some(self.deposits[s]) {
                 return Err(format!(
-                    "asset {s}: balances {} + fees {} + withdrawals {} != deposits {}",
-                    total[s], self.fees[s], self.withdrawals[s], self.deposits[s]
+                    "asset {s}: balances {held} + fees {} + withdrawals {} != deposits {}",
+                    self.fees[s], self.withdrawals[s], self.deposits[s]
                 ));
             }
         }
@@ -1857,13 +1981,17 @@ impl Exchange {
         postcard::to_stdvec(&data).expect("in-memory serialisation cannot fail")
     }
 
-    /// Rebuild an exchange from [`Exchange::snapshot`] bytes.
+    /// Rebuild an exchange from [`Exchange::snapshot`] bytes. Never panics: bytes that do not
+    /// decode, or decode to an inconsistent state (checked structurally and with
+    /// [`Exchange::check_invariants`]), are an error.
     pub fn restore(bytes: &[u8]) -> Result<Self, SnapshotError> {
         let data: SnapshotData = postcard::from_bytes(bytes)?;
         if data.version != SNAPSHOT_VERSION {
             return Err(SnapshotError::Version(data.version));
         }
-        let mut ex = Exchange::new(data.config)?;
+        let mut ex = Exchange::new(data.config.clone())?;
+        // Everything the rebuild below and later commands rely on, then the invariants.
+        validate_snapshot(&ex, &data).map_err(SnapshotError::Invalid)?;
         ex.next_order_id = data.next_order_id;
         ex.next_input_seq = data.next_input_seq;
         ex.next_output_seq = data.next_output_seq;
@@ -1899,8 +2027,208 @@ impl Exchange {
             }
             ex.orders.insert(o.id, o);
         }
+        ex.check_invariants().map_err(SnapshotError::Invalid)?;
         Ok(ex)
     }
+}
+
+/// Counters and prices restored from a snapshot stay below this, so they cannot overflow later.
+const SNAPSHOT_COUNTER_MAX: u64 = 1 << 62;
+
+/// `ticks × lots × quote_units_per_tick_lot` if it fits an `i128` (restored data is untrusted).
+fn checked_notional(r: &InstrumentRules, ticks: Ticks, lots: Lots) -> Option<i128> {
+    (ticks as i128)
+        .checked_mul(lots as i128)?
+        .checked_mul(r.quote_units_per_tick_lot as i128)
+}
+
+/// Structural checks of decoded snapshot data against the (already validated) configuration in
+/// `ex`: lengths, id ranges and uniqueness, counters, books sorted, uncrossed and matching the open
+/// orders, candle rings contiguous and not in the future. [`Exchange::check_invariants`] runs on
+/// the rebuilt exchange afterwards.
+fn validate_snapshot(ex: &Exchange, d: &SnapshotData) -> Result<(), String> {
+    let n_assets = ex.config.assets.len();
+    let n_ins = ex.instruments.len();
+    let n_accounts = d.accounts.len();
+    let small = |what: &str, v: u64| {
+        if v == 0 || v >= SNAPSHOT_COUNTER_MAX {
+            Err(format!("{what} {v} out of range"))
+        } else {
+            Ok(())
+        }
+    };
+    small("next order id", d.next_order_id)?;
+    small("next input seq", d.next_input_seq)?;
+    small("next output seq", d.next_output_seq)?;
+    if d.instruments.len() != n_ins
+        || d.deposits.len() != n_assets
+        || d.withdrawals.len() != n_assets
+        || d.fees.len() != n_assets
+        || n_accounts >= AccountId::MAX as usize
+    {
+        return Err("lengths do not match the configuration".into());
+    }
+    for s in 0..n_assets {
+        match d.deposits[s].checked_sub(d.withdrawals[s]) {
+            Some(supply) if supply <= Units::MAX as u128 && d.fees[s] <= supply => {}
+            _ => return Err(format!("asset {s}: supply out of range")),
+        }
+    }
+    for (a, acct) in d.accounts.iter().enumerate() {
+        if acct.balances.len() != n_assets
+            || acct.daily_traded.len() != n_ins
+            || acct.daily_limit.as_ref().is_some_and(|l| l.len() != n_ins)
+        {
+            return Err(format!("account {}: lengths do not match", a + 1));
+        }
+    }
+    let mut client_ids = BTreeSet::new();
+    let mut prev_id = 0;
+    let mut resting = 0usize;
+    for o in &d.orders {
+        let bad = |why: &str| Err(format!("order {}: {why}", o.id));
+        if o.id <= prev_id || o.id >= d.next_order_id {
+            return bad("id out of order or range");
+        }
+        prev_id = o.id;
+        if o.account == 0 || o.account as usize > n_accounts || o.instrument as usize >= n_ins {
+            return bad("unknown account or instrument");
+        }
+        let r = &ex.instruments[o.instrument as usize].rules;
+        let is_stop = matches!(o.order_type, OrderType::StopLimit | OrderType::StopMarket);
+        if o.quantity > r.max_lots || o.price < 0 || o.stop_price < 0 {
+            return bad("quantity or price out of range");
+        }
+        if o.pending_stop {
+            if !is_stop || o.cum_qty != 0 || o.stop_price == 0 {
+                return bad("inconsistent pending stop");
+            }
+        } else {
+            // Only limit orders (placed or triggered) rest between commands.
+            if !matches!(o.order_type, OrderType::Limit | OrderType::StopLimit)
+                || o.price == 0
+                || o.cum_qty >= o.quantity
+                || checked_notional(r, o.price, o.quantity).is_none()
+            {
+                return bad("inconsistent resting order");
+            }
+            resting += 1;
+        }
+        // The exact lock the order must hold (as placement, fills and amends compute it).
+        let remaining = o.quantity - o.cum_qty;
+        let lock = match (o.side, o.order_type) {
+            (Side::Sell, _) => Some(remaining as i128 * r.base_units_per_lot as i128),
+            (Side::Buy, OrderType::Limit | OrderType::StopLimit) => {
+                checked_notional(r, o.price, remaining).map(|n| n + fee_units(n, r.max_fee_ppm()))
+            }
+            (Side::Buy, _) if o.quote_quantity > 0 => Some(
+                o.quote_quantity as i128 + fee_units(o.quote_quantity as i128, r.taker_fee_ppm),
+            ),
+            (Side::Buy, _) => Some(0),
+        };
+        if lock != Some(o.locked as i128) {
+            return bad("lock does not match the order");
+        }
+        if let Some(c) = o.client_order_id {
+            if !client_ids.insert((o.account, c)) {
+                return bad("duplicate client order id");
+            }
+        }
+    }
+    let mut in_books = 0usize;
+    let mut book_ids = BTreeSet::new();
+    for (i, snap) in d.instruments.iter().enumerate() {
+        let bad = |why: String| Err(format!("instrument {i}: {why}"));
+        small("next trade id", snap.next_trade_id)?;
+        if snap.update_id >= SNAPSHOT_COUNTER_MAX || snap.last_price.is_some_and(|p| p <= 0) {
+            return bad("counter or last price out of range".into());
+        }
+        for (side, levels) in [(Side::Buy, &snap.book.bids), (Side::Sell, &snap.book.asks)] {
+            let mut prev: Option<Ticks> = None;
+            for lv in levels {
+                let sorted = prev.is_none_or(|p| match side {
+                    Side::Buy => lv.price < p,
+                    Side::Sell => lv.price > p,
+                });
+                if lv.price <= 0 || !sorted || lv.orders.is_empty() {
+                    return bad(format!("{side:?} level {} misplaced or empty", lv.price));
+                }
+                prev = Some(lv.price);
+                for b in &lv.orders {
+                    let matches = d
+                        .orders
+                        .binary_search_by_key(&b.id, |o| o.id)
+                        .ok()
+                        .map(|k| &d.orders[k])
+                        .is_some_and(|o| {
+                            !o.pending_stop
+                                && o.instrument as usize == i
+                                && o.account == b.owner
+                                && o.side == side
+                                && b.side == side
+                                && o.price == lv.price
+                                && b.price == lv.price
+                                && b.qty > 0
+                                && Some(b.qty) == o.quantity.checked_sub(o.cum_qty)
+                                && b.post_only == o.post_only
+                                && b.stp == o.stp
+                        });
+                    if !matches || !book_ids.insert(b.id) {
+                        return bad(format!("book order {} does not match an open order", b.id));
+                    }
+                    in_books += 1;
+                }
+            }
+        }
+        let best = |ls: &Vec<crate::book::L3Level>| {
+            ls.first()
+                .map(|l| (l.price, l.orders.iter().map(|o| o.qty).sum::<Lots>()))
+        };
+        let (bid, ask) = (best(&snap.book.bids), best(&snap.book.asks));
+        if let (Some((b, _)), Some((a, _))) = (bid, ask) {
+            if b >= a {
+                return bad("book crossed".into());
+            }
+        }
+        if snap.l1.instrument as usize != i
+            || snap.l1.bid != bid
+            || snap.l1.ask != ask
+            || snap.l1.update_id > snap.update_id
+        {
+            return bad("L1 does not match the book".into());
+        }
+        if snap.candles.series.len() != Interval::ALL.len() {
+            return bad("candle series missing".into());
+        }
+        for (s, &interval) in snap.candles.series.iter().zip(Interval::ALL.iter()) {
+            let step = interval.nanos();
+            let mut prev: Option<u64> = None;
+            for c in &s.candles {
+                let ok = c.open_time_ns % step == 0
+                    && prev.is_none_or(|p| p.checked_add(step) == Some(c.open_time_ns))
+                    && c.open_time_ns <= d.last_ts_ns
+                    && [c.open, c.high, c.low, c.close].iter().all(|&p| p > 0)
+                    && c.trades < SNAPSHOT_COUNTER_MAX;
+                if !ok {
+                    return bad(format!(
+                        "{} candle at {} is invalid",
+                        interval.label(),
+                        c.open_time_ns
+                    ));
+                }
+                prev = Some(c.open_time_ns);
+            }
+            if s.interval != interval || s.candles.len() > interval.capacity() {
+                return bad(format!("{} candle ring is invalid", interval.label()));
+            }
+        }
+    }
+    if in_books != resting {
+        return Err(format!(
+            "{resting} resting orders but {in_books} in the books"
+        ));
+    }
+    Ok(())
 }
 
 /// `|price − reference| × 10_000 ≤ reference × band_bps` (Binance `PERCENT_PRICE`-style band).

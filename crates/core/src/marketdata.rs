@@ -5,9 +5,10 @@
 //! # Candles
 //! Intervals 1s, 1m, 5m, 15m, 1h, 4h, 1d ([`Interval`]), aligned to Unix-epoch multiples of the
 //! interval (as Binance klines). A candle holds open/high/low/close in ticks, base volume in lots,
-//! quote volume in quote units and the trade count. Intervals without trades are filled flat at the
-//! previous close with zero volume, both in the ring (when a later trade arrives) and in queries up
-//! to `now`. Each ring keeps at most [`Interval::capacity`] candles; the oldest fall off.
+//! quote volume in quote units and the trade count; volumes saturate at `u64::MAX` rather than
+//! overflow. Intervals without trades are filled flat at the previous close with zero volume, both
+//! in the ring (when a later trade arrives) and in queries up to `now`. Each ring keeps at most
+//! [`Interval::capacity`] candles; the oldest fall off.
 //!
 //! # 24h ticker
 //! Computed from the 1-minute ring over the window of the last 1440 minutes, ending at `now`
@@ -163,9 +164,10 @@ impl CandleSeries {
                 c.high = c.high.max(price);
                 c.low = c.low.min(price);
                 c.close = price;
-                c.volume += qty;
-                c.quote_volume += quote;
-                c.trades += 1;
+                // Volumes saturate rather than overflow (a 1d candle can sum many large trades).
+                c.volume = c.volume.saturating_add(qty);
+                c.quote_volume = c.quote_volume.saturating_add(quote);
+                c.trades = c.trades.saturating_add(1);
                 return;
             }
             Some(c) => {
@@ -297,9 +299,9 @@ impl Candles {
             }
             t.high = t.high.max(c.high);
             t.low = t.low.min(c.low);
-            t.volume += c.volume;
-            t.quote_volume += c.quote_volume;
-            t.trades += c.trades;
+            t.volume = t.volume.saturating_add(c.volume);
+            t.quote_volume = t.quote_volume.saturating_add(c.quote_volume);
+            t.trades = t.trades.saturating_add(c.trades);
         }
         if first {
             // No candle in the window: flat at the last price.

@@ -109,6 +109,7 @@ pub enum Command {
         order: OrderRef,
     },
     /// Cancel every open order of an account, optionally only on one instrument, in order-id order.
+    /// Rejected with [`Reason::UnknownOrder`] when there is none (as Binance's -2011).
     CancelAll {
         /// Account.
         account: AccountId,
@@ -173,7 +174,8 @@ pub enum Reason {
     PriceNotOnTick,
     /// Quantity is not a positive multiple of the lot size.
     QuantityNotOnLot,
-    /// An amount is not a positive multiple of the asset's smallest unit.
+    /// An amount is not a positive multiple of the asset's smallest unit, or is out of range (a
+    /// deposit that would take the asset's total supply above `u64::MAX` units).
     AmountNotOnGrid,
     /// Quantity is outside `[min_qty, max_qty]`.
     QuantityOutOfRange,
