@@ -4,8 +4,9 @@
 //! Each [`Sequenced`] event is written as a flat little-endian record, fields in declaration order:
 //! - `u8`, `u32`, `u64`, `i64`: fixed width, little-endian (1, 4, 8, 8 bytes);
 //! - `bool`: one byte, 0 or 1;
-//! - `Option<T>`: one byte 0 (None), or 1 followed by `T`;
-//! - `Option<(Ticks, Lots)>`: 0, or 1 + `i64` + `u64`;
+//! - `Option<T>`: fixed width: one byte 0 followed by `T`'s width of zero bytes (None), or one byte
+//!   1 followed by `T` (Some), so that every record but [`DepthUpdate`] has a fixed layout;
+//! - `Option<(Ticks, Lots)>`: 0 + 16 zero bytes, or 1 + `i64` + `u64`;
 //! - field-less enums ([`Side`], [`Reason`], [`OrderStatus`], ...): one byte, the variant's index in
 //!   declaration order (0-based);
 //! - enums with data ([`Event`], [`L3Event`]): one tag byte (variant index), then the fields;
@@ -15,17 +16,21 @@
 //! exhaustively, so adding a field without encoding it does not compile.
 //!
 //! # Digest
-//! Starts at 0 and folds every event in output order:
-//! `digest = xxh3_64_with_seed(record_bytes, digest)` (XXH3 64-bit, seeded with the previous value).
-//! Equal event streams give equal digests on every platform (natively and in WebAssembly).
+//! Starts at 0 and folds in the events of each command, in output order, once per command:
+//! `digest = xxh3_64_with_seed(records_of_command, digest)` (XXH3 64-bit, seeded with the previous
+//! value), where `records_of_command` is the concatenation of the encoded records of all events
+//! carrying that command's `input_seq`. (One hash per command instead of one per event: the same
+//! information, at a fraction of the cost.) Equal event streams give equal digests on every
+//! platform (natively and in WebAssembly).
 
 use crate::messages::*;
 use crate::types::{Lots, Ticks};
 
-/// Running xxh3-64 chain over the canonical encoding of every event.
+/// Running xxh3-64 chain over the canonical encoding of every event, folded per command.
 #[derive(Debug, Clone, Default)]
 pub struct EventDigest {
     value: u64,
+    /// Encoded records of the current command, not yet folded in.
     buf: Vec<u8>,
 }
 
@@ -34,7 +39,7 @@ impl EventDigest {
     pub fn new() -> Self {
         EventDigest {
             value: 0,
-            buf: Vec::with_capacity(512),
+            buf: Vec::with_capacity(4096),
         }
     }
 
@@ -42,30 +47,45 @@ impl EventDigest {
     pub fn from_value(value: u64) -> Self {
         EventDigest {
             value,
-            buf: Vec::with_capacity(512),
+            buf: Vec::with_capacity(4096),
         }
     }
 
-    /// Fold one event in.
+    /// Append one event of the current command.
     #[inline]
     pub fn update(&mut self, ev: &Sequenced) {
-        self.buf.clear();
         encode_sequenced(ev, &mut self.buf);
-        self.value = xxhash_rust::xxh3::xxh3_64_with_seed(&self.buf, self.value);
     }
 
-    /// Current value.
+    /// End of a command: fold its events into the digest. A command without events leaves the
+    /// digest unchanged.
+    #[inline]
+    pub fn commit(&mut self) {
+        if !self.buf.is_empty() {
+            self.value = xxhash_rust::xxh3::xxh3_64_with_seed(&self.buf, self.value);
+            self.buf.clear();
+        }
+    }
+
+    /// Current value (as of the last [`EventDigest::commit`]).
     pub fn value(&self) -> u64 {
         self.value
     }
 }
 
-/// The digest of a whole event stream, as [`EventDigest`] computes it incrementally.
+/// The digest of a whole event stream (events grouped into commands by `input_seq`), as
+/// [`EventDigest`] computes it incrementally.
 pub fn digest_of(events: &[Sequenced]) -> u64 {
     let mut d = EventDigest::new();
+    let mut current = None;
     for e in events {
+        if current.is_some_and(|s| s != e.input_seq) {
+            d.commit();
+        }
+        current = Some(e.input_seq);
         d.update(e);
     }
+    d.commit();
     d.value()
 }
 
@@ -77,82 +97,99 @@ pub fn encode_sequenced(ev: &Sequenced, w: &mut Vec<u8>) {
         ts_ns,
         event,
     } = ev;
-    u64_(w, *seq);
-    u64_(w, *input_seq);
-    u64_(w, *ts_ns);
-    encode_event(event, w);
+    let mut r = Rec::new();
+    r.u64(*seq);
+    r.u64(*input_seq);
+    r.u64(*ts_ns);
+    encode_event(event, &mut r, w);
 }
 
-#[inline(always)]
-fn u8_(w: &mut Vec<u8>, v: u8) {
-    w.push(v);
+/// A fixed-layout record being written; offsets are compile-time constants after inlining, so
+/// the bounds checks fold away.
+struct Rec {
+    b: [u8; 256],
+    n: usize,
 }
-#[inline(always)]
-fn u32_(w: &mut Vec<u8>, v: u32) {
-    w.extend_from_slice(&v.to_le_bytes());
-}
-#[inline(always)]
-fn u64_(w: &mut Vec<u8>, v: u64) {
-    w.extend_from_slice(&v.to_le_bytes());
-}
-#[inline(always)]
-fn i64_(w: &mut Vec<u8>, v: i64) {
-    w.extend_from_slice(&v.to_le_bytes());
-}
-#[inline(always)]
-fn opt_u32(w: &mut Vec<u8>, v: Option<u32>) {
-    match v {
-        None => u8_(w, 0),
-        Some(x) => {
-            u8_(w, 1);
-            u32_(w, x);
-        }
+
+impl Rec {
+    #[inline(always)]
+    fn new() -> Self {
+        Rec { b: [0; 256], n: 0 }
+    }
+    #[inline(always)]
+    fn put<const N: usize>(&mut self, bytes: [u8; N]) {
+        self.b[self.n..self.n + N].copy_from_slice(&bytes);
+        self.n += N;
+    }
+    #[inline(always)]
+    fn u8(&mut self, v: u8) {
+        self.put([v]);
+    }
+    #[inline(always)]
+    fn u32(&mut self, v: u32) {
+        self.put(v.to_le_bytes());
+    }
+    #[inline(always)]
+    fn u64(&mut self, v: u64) {
+        self.put(v.to_le_bytes());
+    }
+    #[inline(always)]
+    fn i64(&mut self, v: i64) {
+        self.put(v.to_le_bytes());
+    }
+    #[inline(always)]
+    fn opt_u32(&mut self, v: Option<u32>) {
+        self.u8(v.is_some() as u8);
+        self.u32(v.unwrap_or(0));
+    }
+    #[inline(always)]
+    fn opt_u64(&mut self, v: Option<u64>) {
+        self.u8(v.is_some() as u8);
+        self.u64(v.unwrap_or(0));
+    }
+    #[inline(always)]
+    fn opt_u8(&mut self, v: Option<u8>) {
+        self.u8(v.is_some() as u8);
+        self.u8(v.unwrap_or(0));
+    }
+    #[inline(always)]
+    fn opt_level(&mut self, v: Option<(Ticks, Lots)>) {
+        self.u8(v.is_some() as u8);
+        let (p, q) = v.unwrap_or((0, 0));
+        self.i64(p);
+        self.u64(q);
+    }
+    #[inline(always)]
+    fn flush(&self, w: &mut Vec<u8>) {
+        w.extend_from_slice(&self.b[..self.n]);
     }
 }
-#[inline(always)]
-fn opt_u64(w: &mut Vec<u8>, v: Option<u64>) {
-    match v {
-        None => u8_(w, 0),
-        Some(x) => {
-            u8_(w, 1);
-            u64_(w, x);
-        }
-    }
-}
-#[inline(always)]
-fn opt_level(w: &mut Vec<u8>, v: Option<(Ticks, Lots)>) {
-    match v {
-        None => u8_(w, 0),
-        Some((p, q)) => {
-            u8_(w, 1);
-            i64_(w, p);
-            u64_(w, q);
-        }
-    }
-}
+
 fn levels(w: &mut Vec<u8>, v: &[(Ticks, Lots)]) {
-    u32_(w, v.len() as u32);
+    w.reserve(4 + 16 * v.len());
+    w.extend_from_slice(&(v.len() as u32).to_le_bytes());
     for &(p, q) in v {
-        i64_(w, p);
-        u64_(w, q);
+        w.extend_from_slice(&p.to_le_bytes());
+        w.extend_from_slice(&q.to_le_bytes());
     }
 }
 
-fn encode_event(event: &Event, w: &mut Vec<u8>) {
+#[inline]
+fn encode_event(event: &Event, r: &mut Rec, w: &mut Vec<u8>) {
     match event {
         Event::CommandRejected {
             account,
             order_id,
             reason,
         } => {
-            u8_(w, 0);
-            opt_u32(w, *account);
-            opt_u64(w, *order_id);
-            u8_(w, *reason as u8);
+            r.u8(0);
+            r.opt_u32(*account);
+            r.opt_u64(*order_id);
+            r.u8(*reason as u8);
         }
         Event::AccountCreated { account } => {
-            u8_(w, 1);
-            u32_(w, *account);
+            r.u8(1);
+            r.u32(*account);
         }
         Event::BalanceUpdate {
             account,
@@ -160,18 +197,18 @@ fn encode_event(event: &Event, w: &mut Vec<u8>) {
             available,
             locked,
         } => {
-            u8_(w, 2);
-            u32_(w, *account);
-            u32_(w, *asset);
-            u64_(w, *available);
-            u64_(w, *locked);
+            r.u8(2);
+            r.u32(*account);
+            r.u32(*asset);
+            r.u64(*available);
+            r.u64(*locked);
         }
-        Event::Execution(r) => {
-            u8_(w, 3);
-            encode_report(r, w);
+        Event::Execution(rep) => {
+            r.u8(3);
+            encode_report(rep, r);
         }
         Event::Trade(t) => {
-            u8_(w, 4);
+            r.u8(4);
             let Trade {
                 instrument,
                 trade_id,
@@ -182,30 +219,30 @@ fn encode_event(event: &Event, w: &mut Vec<u8>) {
                 maker_order_id,
                 taker_order_id,
             } = t;
-            u32_(w, *instrument);
-            u64_(w, *trade_id);
-            i64_(w, *price);
-            u64_(w, *qty);
-            u64_(w, *quote_qty);
-            u8_(w, *aggressor as u8);
-            u64_(w, *maker_order_id);
-            u64_(w, *taker_order_id);
+            r.u32(*instrument);
+            r.u64(*trade_id);
+            r.i64(*price);
+            r.u64(*qty);
+            r.u64(*quote_qty);
+            r.u8(*aggressor as u8);
+            r.u64(*maker_order_id);
+            r.u64(*taker_order_id);
         }
         Event::BookTicker(b) => {
-            u8_(w, 5);
+            r.u8(5);
             let BookTicker {
                 instrument,
                 update_id,
                 bid,
                 ask,
             } = b;
-            u32_(w, *instrument);
-            u64_(w, *update_id);
-            opt_level(w, *bid);
-            opt_level(w, *ask);
+            r.u32(*instrument);
+            r.u64(*update_id);
+            r.opt_level(*bid);
+            r.opt_level(*ask);
         }
         Event::DepthUpdate(d) => {
-            u8_(w, 6);
+            r.u8(6);
             let DepthUpdate {
                 instrument,
                 first_update_id,
@@ -213,14 +250,16 @@ fn encode_event(event: &Event, w: &mut Vec<u8>) {
                 bids,
                 asks,
             } = d;
-            u32_(w, *instrument);
-            u64_(w, *first_update_id);
-            u64_(w, *last_update_id);
+            r.u32(*instrument);
+            r.u64(*first_update_id);
+            r.u64(*last_update_id);
+            r.flush(w);
             levels(w, bids);
             levels(w, asks);
+            return;
         }
         Event::L3(l) => {
-            u8_(w, 7);
+            r.u8(7);
             match l {
                 L3Event::Added {
                     instrument,
@@ -229,42 +268,44 @@ fn encode_event(event: &Event, w: &mut Vec<u8>) {
                     price,
                     qty,
                 } => {
-                    u8_(w, 0);
-                    u32_(w, *instrument);
-                    u64_(w, *order_id);
-                    u8_(w, *side as u8);
-                    i64_(w, *price);
-                    u64_(w, *qty);
+                    r.u8(0);
+                    r.u32(*instrument);
+                    r.u64(*order_id);
+                    r.u8(*side as u8);
+                    r.i64(*price);
+                    r.u64(*qty);
                 }
                 L3Event::Reduced {
                     instrument,
                     order_id,
                     qty,
                 } => {
-                    u8_(w, 1);
-                    u32_(w, *instrument);
-                    u64_(w, *order_id);
-                    u64_(w, *qty);
+                    r.u8(1);
+                    r.u32(*instrument);
+                    r.u64(*order_id);
+                    r.u64(*qty);
                 }
                 L3Event::Removed {
                     instrument,
                     order_id,
                 } => {
-                    u8_(w, 2);
-                    u32_(w, *instrument);
-                    u64_(w, *order_id);
+                    r.u8(2);
+                    r.u32(*instrument);
+                    r.u64(*order_id);
                 }
             }
         }
         Event::TradingStatus { instrument, halted } => {
-            u8_(w, 8);
-            u32_(w, *instrument);
-            u8_(w, *halted as u8);
+            r.u8(8);
+            r.u32(*instrument);
+            r.u8(*halted as u8);
         }
     }
+    r.flush(w);
 }
 
-fn encode_report(r: &ExecutionReport, w: &mut Vec<u8>) {
+#[inline(always)]
+fn encode_report(rep: &ExecutionReport, r: &mut Rec) {
     let ExecutionReport {
         account,
         instrument,
@@ -289,42 +330,30 @@ fn encode_report(r: &ExecutionReport, w: &mut Vec<u8>) {
         fee_asset,
         cum_qty,
         cum_quote,
-    } = r;
-    u32_(w, *account);
-    u32_(w, *instrument);
-    u64_(w, *order_id);
-    opt_u64(w, *client_order_id);
-    u8_(w, *side as u8);
-    u8_(w, *order_type as u8);
-    u8_(w, *tif as u8);
-    i64_(w, *price);
-    i64_(w, *stop_price);
-    u64_(w, *quantity);
-    u64_(w, *quote_quantity);
-    u8_(w, *exec_type as u8);
-    u8_(w, *status as u8);
-    match reason {
-        None => u8_(w, 0),
-        Some(x) => {
-            u8_(w, 1);
-            u8_(w, *x as u8);
-        }
-    }
-    u64_(w, *trade_id);
-    i64_(w, *last_price);
-    u64_(w, *last_qty);
-    u64_(w, *last_quote);
-    match liquidity {
-        None => u8_(w, 0),
-        Some(x) => {
-            u8_(w, 1);
-            u8_(w, *x as u8);
-        }
-    }
-    u64_(w, *fee);
-    u32_(w, *fee_asset);
-    u64_(w, *cum_qty);
-    u64_(w, *cum_quote);
+    } = rep;
+    r.u32(*account);
+    r.u32(*instrument);
+    r.u64(*order_id);
+    r.opt_u64(*client_order_id);
+    r.u8(*side as u8);
+    r.u8(*order_type as u8);
+    r.u8(*tif as u8);
+    r.i64(*price);
+    r.i64(*stop_price);
+    r.u64(*quantity);
+    r.u64(*quote_quantity);
+    r.u8(*exec_type as u8);
+    r.u8(*status as u8);
+    r.opt_u8(reason.map(|x| x as u8));
+    r.u64(*trade_id);
+    r.i64(*last_price);
+    r.u64(*last_qty);
+    r.u64(*last_quote);
+    r.opt_u8(liquidity.map(|x| x as u8));
+    r.u64(*fee);
+    r.u32(*fee_asset);
+    r.u64(*cum_qty);
+    r.u64(*cum_quote);
 }
 
 #[cfg(test)]

@@ -249,6 +249,14 @@ impl Instrument {
     }
 }
 
+/// Reusable per-command buffers (always empty between commands).
+#[derive(Debug, Clone, Default)]
+struct Scratch {
+    levels: Vec<(InstrumentId, Side, Ticks)>,
+    balances: Vec<(AccountId, AssetId)>,
+    traded: Vec<InstrumentId>,
+}
+
 /// Per-command scratch state: where the command's events go and what it touched.
 struct Ctx<'a> {
     out: &'a mut Vec<Sequenced>,
@@ -279,6 +287,8 @@ pub struct Exchange {
     withdrawals: Vec<u128>,
     fees: Vec<u128>,
     book_events: Vec<BookEvent>,
+    /// Per-command scratch buffers, reused so that `apply` does not allocate for them.
+    scratch: Scratch,
     /// Check invariants after every command (default: on in debug builds).
     pub check_every_command: bool,
 }
@@ -539,6 +549,7 @@ impl Exchange {
             withdrawals: vec![0; n_assets],
             fees: vec![0; n_assets],
             book_events: Vec::with_capacity(64),
+            scratch: Scratch::default(),
             check_every_command: cfg!(debug_assertions),
         })
     }
@@ -711,9 +722,9 @@ impl Exchange {
             out,
             input_seq,
             ts_ns,
-            touched_levels: Vec::new(),
-            touched_balances: Vec::new(),
-            traded: Vec::new(),
+            touched_levels: std::mem::take(&mut self.scratch.levels),
+            touched_balances: std::mem::take(&mut self.scratch.balances),
+            traded: std::mem::take(&mut self.scratch.traded),
         };
         if ts_ns < self.last_ts_ns {
             self.emit(
@@ -724,6 +735,7 @@ impl Exchange {
                     reason: Reason::TimestampRegression,
                 },
             );
+            self.recycle(ctx);
             return input_seq;
         }
         self.last_ts_ns = ts_ns;
@@ -764,6 +776,7 @@ impl Exchange {
         }
         self.run_stops(&mut ctx);
         self.finish(&mut ctx);
+        self.recycle(ctx);
         if self.check_every_command {
             if let Err(e) = self.check_invariants() {
                 panic!("invariant violated after input seq {input_seq}: {e}");
@@ -816,6 +829,25 @@ impl Exchange {
     }
 
     /// End of command: depth updates and L1 per touched instrument, then balance updates.
+    /// Give the scratch buffers back (emptied) for the next command.
+    fn recycle(&mut self, ctx: Ctx<'_>) {
+        let Ctx {
+            mut touched_levels,
+            mut touched_balances,
+            mut traded,
+            ..
+        } = ctx;
+        touched_levels.clear();
+        touched_balances.clear();
+        traded.clear();
+        self.digest.commit();
+        self.scratch = Scratch {
+            levels: touched_levels,
+            balances: touched_balances,
+            traded,
+        };
+    }
+
     fn finish(&mut self, ctx: &mut Ctx<'_>) {
         if !ctx.touched_levels.is_empty() {
             let mut t = std::mem::take(&mut ctx.touched_levels);
@@ -865,12 +897,14 @@ impl Exchange {
                 }
                 i = j;
             }
+            t.clear();
+            ctx.touched_levels = t;
         }
         if !ctx.touched_balances.is_empty() {
             let mut t = std::mem::take(&mut ctx.touched_balances);
             t.sort_unstable();
             t.dedup();
-            for (account, asset) in t {
+            for &(account, asset) in &t {
                 let b = self.accounts[account as usize - 1].balances[asset as usize];
                 self.emit(
                     ctx,
@@ -882,6 +916,8 @@ impl Exchange {
                     },
                 );
             }
+            t.clear();
+            ctx.touched_balances = t;
         }
     }
 
