@@ -6,7 +6,7 @@
 //! Binance's spot API (`executionReport`, `outboundAccountPosition`, `depthUpdate`, `bookTicker`).
 //!
 //! The JSON form (serde, externally tagged enums) is documented in `docs/FORMATS.md`. The canonical
-//! byte form used for the digest is postcard 1.x (see [`crate::digest`]).
+//! byte form used for the digest is the fixed-layout record of [`crate::digest`].
 
 use crate::types::*;
 use rust_decimal::Decimal;
