@@ -23,18 +23,26 @@
 //! Orders live in a slab (`Vec`) with an intrusive doubly-linked FIFO list per level, found by id
 //! through an `FxHashMap<OrderId, slot>` (never iterated, so its order cannot reach an output).
 //! Each side keeps its levels in a `Vec` sorted worst → best, so the best level is the last element:
-//! best bid/ask is O(1), cancel by id is O(1) when the level survives, and removing or inserting a
-//! level costs a search (linear over the first 16 levels from the touch, binary beyond) plus a
-//! `memmove` of the levels behind it, which is short because activity concentrates near the touch.
+//! best bid/ask is O(1) and cancel by id is O(1) when the level survives. Finding a level costs one
+//! probe when the ladder is dense between it and the touch (keys are integers, so the level `d`
+//! ticks from the best sits at index `n − 1 − d` or later, exactly there when dense) and otherwise a
+//! binary search over those `d` levels. Inserting or removing a level adds a `memmove` of the
+//! (better-priced) levels behind it, which is short because activity concentrates near the touch;
+//! removing the best level (sweeps) is a pop. A GTC limit order that cannot trade on arrival, and an
+//! amend whose new price cannot trade, go straight to the tail of their level without entering the
+//! matching loop (the amend keeps its slot and index entry).
 //!
 //! # Invariants (checked by [`OrderBook::check_invariants`])
 //! - The book is not crossed: best bid < best ask.
 //! - Each level's aggregate quantity and order count equal the sum over its orders; no level is empty.
 //! - Every indexed order is linked in exactly the level of its price and side.
+//! - Each side's ladder keys are strictly increasing and match their levels' prices (the level
+//!   search above relies on it).
 
 use crate::types::{Lots, OrderId, Side, StpMode, Ticks, TimeInForce};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
+use std::collections::hash_map::Entry;
 
 /// A new order for the book layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -487,41 +495,77 @@ impl OrderBook {
         }
     }
 
-    /// Append an order at the tail of its level (creating the level). Caller guarantees a new id.
-    fn rest(&mut self, order: RestingOrder) {
-        let key = key_of(order.side, order.price);
-        let l = match self.ladder(order.side).find(key) {
-            Ok(i) => self.ladder(order.side).levels[i],
+    /// The slot the next [`Self::alloc_node`] will return.
+    #[inline]
+    fn next_node_slot(&self) -> u32 {
+        if self.free_node != NIL {
+            self.free_node
+        } else {
+            self.nodes.len() as u32
+        }
+    }
+
+    /// The level at `price` on `side`, created empty when there is none.
+    #[inline]
+    fn level_for(&mut self, side: Side, price: Ticks) -> u32 {
+        let key = key_of(side, price);
+        match self.ladder(side).find(key) {
+            Ok(i) => self.ladder(side).levels[i],
             Err(i) => {
-                let l = self.alloc_level(order.price);
-                let ladder = self.ladder_mut(order.side);
+                let l = self.alloc_level(price);
+                let ladder = self.ladder_mut(side);
                 ladder.keys.insert(i, key);
                 ladder.levels.insert(i, l);
                 l
             }
-        };
-        let tail = self.levels[l as usize].tail;
-        let s = self.alloc_node(Node {
-            order,
-            prev: tail,
-            next: NIL,
-            level: l,
-        });
-        if tail != NIL {
-            self.nodes[tail as usize].next = s;
         }
+    }
+
+    /// Append slot `s`, whose order is already set, at the tail of level `l`.
+    #[inline]
+    fn link(&mut self, s: u32, l: u32) {
         let lv = &mut self.levels[l as usize];
-        if lv.head == NIL {
+        let tail = lv.tail;
+        if tail == NIL {
             lv.head = s;
         }
         lv.tail = s;
-        lv.total += order.qty;
+        lv.total += self.nodes[s as usize].order.qty;
         lv.count += 1;
+        let node = &mut self.nodes[s as usize];
+        node.prev = tail;
+        node.next = NIL;
+        node.level = l;
+        if tail != NIL {
+            self.nodes[tail as usize].next = s;
+        }
+    }
+
+    /// Put an order in a new slot at the tail of its level (creating the level) without indexing
+    /// it; returns the slot, which is [`Self::next_node_slot`].
+    #[inline]
+    fn link_new(&mut self, order: RestingOrder) -> u32 {
+        let l = self.level_for(order.side, order.price);
+        let s = self.alloc_node(Node {
+            order,
+            prev: NIL,
+            next: NIL,
+            level: l,
+        });
+        self.link(s, l);
+        s
+    }
+
+    /// Append an order at the tail of its level (creating the level). Caller guarantees a new id.
+    fn rest(&mut self, order: RestingOrder) {
+        let s = self.link_new(order);
         self.index.insert(order.id, s);
     }
 
-    /// Unlink slot `s` from its level, drop an emptied level, free the slot and the index entry.
-    fn unlink(&mut self, s: u32) -> RestingOrder {
+    /// Take slot `s` out of its level's queue and drop the level if it empties. The slot and the
+    /// index entry are left alone.
+    #[inline]
+    fn detach(&mut self, s: u32) {
         let Node {
             order,
             prev,
@@ -547,8 +591,7 @@ impl OrderBook {
             let key = key_of(order.side, order.price);
             let ladder = self.ladder_mut(order.side);
             // The emptied level is usually the best one (sweeps) or near it.
-            let n = ladder.keys.len();
-            if ladder.keys[n - 1] == key {
+            if ladder.keys.last() == Some(&key) {
                 ladder.keys.pop();
                 ladder.levels.pop();
             } else if let Ok(i) = ladder.find(key) {
@@ -558,6 +601,12 @@ impl OrderBook {
             self.levels[level as usize].head = self.free_level;
             self.free_level = level;
         }
+    }
+
+    /// Unlink slot `s` from its level, drop an emptied level, free the slot and the index entry.
+    fn unlink(&mut self, s: u32) -> RestingOrder {
+        self.detach(s);
+        let order = self.nodes[s as usize].order;
         self.index.remove(&order.id);
         self.free_node(s);
         order
@@ -588,14 +637,14 @@ impl OrderBook {
                         _ => return got,
                     }
                 }
-                let mut q = o.qty.min(want - got);
+                let q = o.qty.min(want - got);
                 if let Some(b) = budget.as_mut() {
                     let afford = (*b / lv.price as u128).min(q as u128) as Lots;
-                    q = afford;
-                    *b -= q as u128 * lv.price as u128;
-                    if q == 0 {
-                        return got;
+                    if afford < q {
+                        // The budget runs out on this order: matching stops after this fill.
+                        return got + afford;
                     }
+                    *b -= q as u128 * lv.price as u128;
                 }
                 got += q;
                 if got == want {
@@ -610,67 +659,76 @@ impl OrderBook {
     /// Match `t` against the opposite side until exhausted, limit reached, STP or budget stop.
     fn match_taker(&mut self, t: &mut Taker, out: &mut Vec<BookEvent>) -> Stop {
         let opp = t.side.opposite();
-        loop {
-            if t.remaining == 0 {
-                return Stop::Exhausted;
-            }
+        while t.remaining > 0 {
             let Some(&l) = self.ladder(opp).levels.last() else {
-                return Stop::Exhausted;
+                break;
             };
             let price = self.levels[l as usize].price;
             if let Some(limit) = t.limit {
                 if crosses_limit(t.side, price, limit) {
+                    break;
+                }
+            }
+            // Take from the head of this level's queue until the level or the taker runs out.
+            loop {
+                let lv = &self.levels[l as usize];
+                let (s, last_in_level) = (lv.head, lv.count == 1);
+                let maker = &self.nodes[s as usize].order;
+                let (maker_id, maker_owner, maker_qty) = (maker.id, maker.owner, maker.qty);
+                let removed = if t.stp != StpMode::None && maker_owner == t.owner {
+                    if t.stp == StpMode::ExpireTaker {
+                        return Stop::Stp;
+                    }
+                    // ExpireMaker or ExpireBoth.
+                    self.unlink(s);
+                    out.push(BookEvent::MakerExpired {
+                        id: maker_id,
+                        owner: maker_owner,
+                        price,
+                        qty: maker_qty,
+                    });
+                    if t.stp == StpMode::ExpireBoth {
+                        return Stop::Stp;
+                    }
+                    true
+                } else {
+                    let mut q = maker_qty.min(t.remaining);
+                    if let Some(b) = t.budget.as_mut() {
+                        q = (*b / price as u128).min(q as u128) as Lots;
+                        if q == 0 {
+                            return Stop::Budget;
+                        }
+                        *b -= q as u128 * price as u128;
+                    }
+                    t.remaining -= q;
+                    t.filled += q;
+                    let maker_remaining = maker_qty - q;
+                    if maker_remaining == 0 {
+                        self.unlink(s);
+                    } else {
+                        self.nodes[s as usize].order.qty = maker_remaining;
+                        self.levels[l as usize].total -= q;
+                    }
+                    out.push(BookEvent::Fill {
+                        taker_id: t.id,
+                        maker_id,
+                        maker_owner,
+                        price,
+                        qty: q,
+                        maker_remaining,
+                        taker_remaining: t.remaining,
+                    });
+                    maker_remaining == 0
+                };
+                if removed && last_in_level {
+                    break; // the level is gone: on to the next one
+                }
+                if t.remaining == 0 {
                     return Stop::Exhausted;
                 }
             }
-            let s = self.levels[l as usize].head;
-            let maker = self.nodes[s as usize].order;
-            if maker.owner == t.owner && t.stp != StpMode::None {
-                match t.stp {
-                    StpMode::ExpireTaker => return Stop::Stp,
-                    StpMode::ExpireMaker | StpMode::ExpireBoth => {
-                        self.unlink(s);
-                        out.push(BookEvent::MakerExpired {
-                            id: maker.id,
-                            owner: maker.owner,
-                            price: maker.price,
-                            qty: maker.qty,
-                        });
-                        if t.stp == StpMode::ExpireBoth {
-                            return Stop::Stp;
-                        }
-                        continue;
-                    }
-                    StpMode::None => unreachable!(),
-                }
-            }
-            let mut q = maker.qty.min(t.remaining);
-            if let Some(b) = t.budget.as_mut() {
-                q = (*b / price as u128).min(q as u128) as Lots;
-                if q == 0 {
-                    return Stop::Budget;
-                }
-                *b -= q as u128 * price as u128;
-            }
-            t.remaining -= q;
-            t.filled += q;
-            let maker_remaining = maker.qty - q;
-            if maker_remaining == 0 {
-                self.unlink(s);
-            } else {
-                self.nodes[s as usize].order.qty = maker_remaining;
-                self.levels[l as usize].total -= q;
-            }
-            out.push(BookEvent::Fill {
-                taker_id: t.id,
-                maker_id: maker.id,
-                maker_owner: maker.owner,
-                price,
-                qty: q,
-                maker_remaining,
-                taker_remaining: t.remaining,
-            });
         }
+        Stop::Exhausted
     }
 
     /// Run an incoming order (new placement or re-entering amend) to completion.
@@ -746,21 +804,44 @@ impl OrderBook {
             });
             return;
         }
-        if self.index.contains_key(&o.id) {
+        // Does a limit order reach the opposite side? (Market orders always try.)
+        let reaches = o.price.is_none_or(|p| self.would_take(o.side, p));
+        let slot = self.next_node_slot();
+        // One hash probe for both the duplicate check and, on the fast path, the insertion.
+        let Entry::Vacant(vacant) = self.index.entry(o.id) else {
             out.push(BookEvent::Rejected {
                 id: o.id,
                 reason: BookReject::DuplicateOrderId,
             });
             return;
+        };
+        if o.post_only && reaches {
+            out.push(BookEvent::Rejected {
+                id: o.id,
+                reason: BookReject::PostOnlyWouldTake,
+            });
+            return;
         }
-        if let (true, Some(p)) = (o.post_only, o.price) {
-            if self.would_take(o.side, p) {
-                out.push(BookEvent::Rejected {
-                    id: o.id,
-                    reason: BookReject::PostOnlyWouldTake,
-                });
-                return;
-            }
+        if let (false, Some(price), TimeInForce::Gtc) = (reaches, o.price, o.tif) {
+            // Fast path: a GTC limit order that cannot trade just rests.
+            vacant.insert(slot);
+            let linked = self.link_new(RestingOrder {
+                id: o.id,
+                owner: o.owner,
+                side: o.side,
+                price,
+                qty: o.qty,
+                post_only: o.post_only,
+                stp: o.stp,
+            });
+            debug_assert_eq!(linked, slot);
+            out.push(BookEvent::Done {
+                id: o.id,
+                filled: 0,
+                remaining: o.qty,
+                outcome: Outcome::Rested,
+            });
+            return;
         }
         let t = Taker {
             id: o.id,
@@ -776,9 +857,12 @@ impl OrderBook {
     }
 
     fn cancel(&mut self, id: OrderId, out: &mut Vec<BookEvent>) {
-        match self.index.get(&id) {
-            Some(&s) => {
-                let o = self.unlink(s);
+        // One hash probe: take the index entry first, then the slot.
+        match self.index.remove(&id) {
+            Some(s) => {
+                self.detach(s);
+                let o = self.nodes[s as usize].order;
+                self.free_node(s);
                 out.push(BookEvent::Canceled {
                     id,
                     owner: o.owner,
@@ -829,15 +913,37 @@ impl OrderBook {
             });
             return;
         }
-        if cur.post_only && price != cur.price {
-            // The order itself is on its own side, so it never blocks this check.
-            if self.would_take(cur.side, price) {
-                out.push(BookEvent::Rejected {
-                    id,
-                    reason: BookReject::PostOnlyWouldTake,
-                });
-                return;
-            }
+        // The order itself is on its own side, so it never affects this check.
+        let reaches = self.would_take(cur.side, price);
+        if cur.post_only && price != cur.price && reaches {
+            out.push(BookEvent::Rejected {
+                id,
+                reason: BookReject::PostOnlyWouldTake,
+            });
+            return;
+        }
+        if !reaches {
+            // Fast path: the re-entering order cannot trade, so it just moves to the tail of its
+            // new level, keeping its slot and index entry.
+            self.detach(s);
+            let node = &mut self.nodes[s as usize];
+            node.order.price = price;
+            node.order.qty = qty;
+            let l = self.level_for(cur.side, price);
+            self.link(s, l);
+            out.push(BookEvent::Amended {
+                id,
+                price,
+                qty,
+                kept_priority: false,
+            });
+            out.push(BookEvent::Done {
+                id,
+                filled: 0,
+                remaining: qty,
+                outcome: Outcome::Rested,
+            });
+            return;
         }
         self.unlink(s);
         out.push(BookEvent::Amended {
