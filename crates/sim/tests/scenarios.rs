@@ -197,17 +197,3 @@ fn invalid_scenarios_are_reported() {
     ));
     assert!(matches!(Scenario::from_json("{"), Err(SimError::Json(_))));
 }
-
-/// Soak: every preset over many seeds (slow; `cargo test --release -- --ignored`).
-#[test]
-#[ignore]
-fn soak_many_seeds() {
-    for name in Scenario::preset_names() {
-        for seed in 1..=20 {
-            run_preset(name, seed);
-        }
-    }
-    for seed in 1..=20 {
-        flash_crash(seed, 0.975);
-    }
-}
