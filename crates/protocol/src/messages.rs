@@ -1,0 +1,406 @@
+//! Control messages: what the page asks ([`ClientRequest`]) and what the worker answers
+//! ([`ServerMessage`]). JSON on the wire (externally tagged enums, `snake_case` variant names).
+
+use crate::frame::{Frame, SimState};
+use crate::{MAX_CANDLE_HISTORY, MAX_DEPTH_LEVELS, MAX_GROUPING_TICKS};
+use bourse_core::{
+    AccountId, Candle, ClientOrderId, Command, Event, ExchangeConfig, ExecType, InstrumentId,
+    Interval, NewOrder, OrderRef, OrderType, Reason, Sequenced, Side, StpMode, Ticks, TimeInForce,
+};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// One message from the page, numbered by the page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientRequest {
+    /// Chosen by the page, echoed in the [`ServerMessage::Ack`] or [`ServerMessage::Rejected`]
+    /// answering this request (conventionally dense from 1).
+    pub client_seq: u64,
+    /// The request.
+    pub message: ClientMessage,
+}
+
+/// A new order as the page sends it: [`bourse_core::NewOrder`] without the account, which the
+/// worker fills in with the human's account ([`OrderRequest::into_new_order`]). Decimal fields are
+/// whole coins (price: quote per base; quantity: base; quote quantity: quote) and are put on the
+/// instrument's grid by the core, which rejects off-grid values rather than rounding them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderRequest {
+    /// Instrument index.
+    pub instrument: InstrumentId,
+    /// Buy or sell.
+    pub side: Side,
+    /// Order type.
+    #[serde(rename = "type")]
+    pub order_type: OrderType,
+    /// Time in force (default GTC).
+    #[serde(default)]
+    pub tif: TimeInForce,
+    /// Limit price, quote per base.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub price: Option<Decimal>,
+    /// Quantity, base.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<Decimal>,
+    /// Market buys: quote amount to spend before fees.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quote_quantity: Option<Decimal>,
+    /// Trigger price of a stop order, quote per base.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_price: Option<Decimal>,
+    /// Reject instead of taking liquidity.
+    #[serde(default)]
+    pub post_only: bool,
+    /// Self-trade prevention mode (default NONE).
+    #[serde(default)]
+    pub stp: StpMode,
+    /// Optional numeric client order id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_order_id: Option<ClientOrderId>,
+}
+
+impl OrderRequest {
+    /// The core's order for `account` (the human's account, chosen by the worker, never the page).
+    pub fn into_new_order(self, account: AccountId) -> NewOrder {
+        NewOrder {
+            account,
+            instrument: self.instrument,
+            side: self.side,
+            order_type: self.order_type,
+            tif: self.tif,
+            price: self.price,
+            quantity: self.quantity,
+            quote_quantity: self.quote_quantity,
+            stop_price: self.stop_price,
+            post_only: self.post_only,
+            stp: self.stp,
+            client_order_id: self.client_order_id,
+        }
+    }
+}
+
+impl From<NewOrder> for OrderRequest {
+    /// Drops the account.
+    fn from(o: NewOrder) -> Self {
+        OrderRequest {
+            instrument: o.instrument,
+            side: o.side,
+            order_type: o.order_type,
+            tif: o.tif,
+            price: o.price,
+            quantity: o.quantity,
+            quote_quantity: o.quote_quantity,
+            stop_price: o.stop_price,
+            post_only: o.post_only,
+            stp: o.stp,
+            client_order_id: o.client_order_id,
+        }
+    }
+}
+
+/// Simulation speed: virtual seconds per wall-clock second, or as fast as the worker can go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+pub enum Speed {
+    /// Real time.
+    #[default]
+    #[serde(rename = "1x")]
+    X1,
+    /// Ten times real time.
+    #[serde(rename = "10x")]
+    X10,
+    /// A hundred times real time.
+    #[serde(rename = "100x")]
+    X100,
+    /// Unthrottled: as many events as the worker's time budget allows.
+    #[serde(rename = "max")]
+    Max,
+}
+
+impl Speed {
+    /// Virtual ns per wall-clock ns (`None` for [`Speed::Max`]).
+    pub fn factor(self) -> Option<u32> {
+        match self {
+            Speed::X1 => Some(1),
+            Speed::X10 => Some(10),
+            Speed::X100 => Some(100),
+            Speed::Max => None,
+        }
+    }
+}
+
+/// Simulation control.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SimControl {
+    /// Run at the current speed.
+    Play,
+    /// Stop advancing virtual time (the human can still trade; orders apply at the paused time).
+    Pause,
+    /// While paused: process exactly this many simulation events (agent wake-ups), then stay
+    /// paused.
+    Step {
+        /// Number of events, ≥ 1.
+        events: u32,
+    },
+    /// Set the speed (takes effect immediately, playing or not).
+    Speed(Speed),
+    /// Throw the simulation away and start `scenario` (a preset name, see
+    /// [`ServerMessage::Ready::scenarios`]) from `seed`, paused. The human's account is recreated.
+    Reset {
+        /// Scenario name.
+        scenario: String,
+        /// Seed (any `u64`; the run is a pure function of scenario and seed).
+        seed: u64,
+    },
+}
+
+/// What the page wants to see. One subscription at a time; a new one replaces the old one and the
+/// next frame is full ([`Frame::full`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscription {
+    /// Instrument shown.
+    pub instrument: InstrumentId,
+    /// L2 rows per side after grouping, `1..=`[`MAX_DEPTH_LEVELS`].
+    pub depth_levels: u16,
+    /// Price grouping in ticks, `1..=`[`MAX_GROUPING_TICKS`] (the terminal offers 1, 10 and 100):
+    /// bids round **down** and asks round **up** to a multiple of it (see
+    /// [`crate::bucket_price`]), so grouped bids stay strictly below grouped asks.
+    pub grouping_ticks: u32,
+    /// Candle interval of [`Frame::candles`].
+    pub candle_interval: Interval,
+    /// The one ungrouped price level `(side, price ticks)` whose order queue (L3) frames carry.
+    pub l3_level: Option<(Side, Ticks)>,
+}
+
+impl Subscription {
+    /// A subscription to `instrument` with 20 ungrouped rows, 1-minute candles and no L3 view.
+    pub fn new(instrument: InstrumentId) -> Self {
+        Subscription {
+            instrument,
+            depth_levels: 20,
+            grouping_ticks: 1,
+            candle_interval: Interval::M1,
+            l3_level: None,
+        }
+    }
+
+    /// Check the bounds and that the instrument exists in `config`.
+    pub fn validate(&self, config: &ExchangeConfig) -> Result<(), String> {
+        if self.instrument as usize >= config.instruments.len() {
+            return Err(format!("instrument {} does not exist", self.instrument));
+        }
+        if self.depth_levels == 0 || self.depth_levels > MAX_DEPTH_LEVELS {
+            return Err(format!(
+                "depth_levels must be in 1..={MAX_DEPTH_LEVELS}, got {}",
+                self.depth_levels
+            ));
+        }
+        if self.grouping_ticks == 0 || self.grouping_ticks > MAX_GROUPING_TICKS {
+            return Err(format!(
+                "grouping_ticks must be in 1..={MAX_GROUPING_TICKS}, got {}",
+                self.grouping_ticks
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Everything the page can ask.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientMessage {
+    /// First message: the page's protocol version. Answered by [`ServerMessage::Ready`], or by
+    /// [`ServerMessage::Rejected`] with [`RejectReason::UnsupportedVersion`].
+    Hello {
+        /// The page's [`crate::PROTOCOL_VERSION`].
+        version: u32,
+    },
+    /// Place an order for the human's account.
+    PlaceOrder(OrderRequest),
+    /// Cancel one of the human's open orders.
+    Cancel {
+        /// Instrument of the order.
+        instrument: InstrumentId,
+        /// Which order.
+        order: OrderRef,
+    },
+    /// Cancel all of the human's open orders, optionally on one instrument only.
+    CancelAll {
+        /// Restrict to one instrument.
+        instrument: Option<InstrumentId>,
+    },
+    /// Change the price and/or total quantity of one of the human's resting orders.
+    Amend {
+        /// Instrument of the order.
+        instrument: InstrumentId,
+        /// Which order.
+        order: OrderRef,
+        /// New limit price, quote per base (default unchanged).
+        price: Option<Decimal>,
+        /// New total quantity including what already filled, base (default unchanged).
+        quantity: Option<Decimal>,
+    },
+    /// Simulation control.
+    Sim(SimControl),
+    /// Replace the subscription.
+    Subscribe(Subscription),
+    /// Ask for the next frame (at most one outstanding; the page sends it once per animation
+    /// frame after the previous frame arrived). Not acknowledged: the answer is the frame.
+    RequestFrame,
+    /// Ask for the last `limit` candles (`≤` [`MAX_CANDLE_HISTORY`]) of an instrument, oldest
+    /// first, flat-filled up to the simulation clock. Answered by [`ServerMessage::CandleHistory`].
+    CandleHistory {
+        /// Instrument.
+        instrument: InstrumentId,
+        /// Interval.
+        interval: Interval,
+        /// Most candles wanted.
+        limit: u32,
+    },
+}
+
+impl ClientMessage {
+    /// The core command this message asks for on behalf of `account` (the human's), or `None`
+    /// for messages that are not exchange commands.
+    pub fn to_command(&self, account: AccountId) -> Option<Command> {
+        Some(match self {
+            ClientMessage::PlaceOrder(o) => Command::PlaceOrder(o.clone().into_new_order(account)),
+            ClientMessage::Cancel { instrument, order } => Command::CancelOrder {
+                account,
+                instrument: *instrument,
+                order: *order,
+            },
+            ClientMessage::CancelAll { instrument } => Command::CancelAll {
+                account,
+                instrument: *instrument,
+            },
+            ClientMessage::Amend {
+                instrument,
+                order,
+                price,
+                quantity,
+            } => Command::AmendOrder {
+                account,
+                instrument: *instrument,
+                order: *order,
+                price: *price,
+                quantity: *quantity,
+            },
+            _ => return None,
+        })
+    }
+
+    /// The `limit` of a [`ClientMessage::CandleHistory`] clamped to [`MAX_CANDLE_HISTORY`].
+    pub fn clamp_history_limit(limit: u32) -> u32 {
+        limit.min(MAX_CANDLE_HISTORY)
+    }
+}
+
+/// Why a request was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectReason {
+    /// The exchange refused the command (the core's reason, e.g. `INSUFFICIENT_BALANCE`).
+    Exchange(Reason),
+    /// The page's protocol version differs from the worker's.
+    UnsupportedVersion,
+    /// The message could not be decoded.
+    Malformed,
+    /// A request other than `Hello` arrived before the handshake.
+    HelloRequired,
+    /// The subscription is out of bounds or names an unknown instrument.
+    InvalidSubscription,
+    /// `Reset` named a scenario the worker does not have.
+    UnknownScenario,
+    /// The request is well-formed but not allowed now (e.g. `Step` while playing).
+    InvalidRequest,
+}
+
+/// Everything the worker sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// Sent first, once the worker can take requests (after a valid `Hello`, and again after a
+    /// `Reset`). The page queues its requests until it arrives.
+    Ready {
+        /// The worker's [`crate::PROTOCOL_VERSION`].
+        version: u32,
+        /// Assets and instruments (decimals as strings): what ticks, lots and units mean.
+        config: ExchangeConfig,
+        /// The human's account id.
+        human_account: AccountId,
+        /// Scenario names [`SimControl::Reset`] accepts.
+        scenarios: Vec<String>,
+        /// The simulation's state now.
+        sim: SimState,
+    },
+    /// The request was carried out.
+    Ack {
+        /// The request's [`ClientRequest::client_seq`].
+        client_seq: u64,
+        /// For exchange commands: the input sequence number the core assigned (its events carry it).
+        input_seq: Option<u64>,
+    },
+    /// The request was refused; nothing changed.
+    Rejected {
+        /// The request's `client_seq` (`None` when the request could not be decoded, or for a
+        /// refused `Hello`).
+        client_seq: Option<u64>,
+        /// Why.
+        reason: RejectReason,
+        /// Human-readable detail.
+        message: String,
+    },
+    /// A coalesced frame (the JSON form; the binary form is [`crate::encode_frame`]).
+    Frame(Box<Frame>),
+    /// Answer to [`ClientMessage::CandleHistory`].
+    CandleHistory {
+        /// Instrument.
+        instrument: InstrumentId,
+        /// Interval.
+        interval: Interval,
+        /// Candles, oldest first, at most [`MAX_CANDLE_HISTORY`].
+        candles: Vec<Candle>,
+    },
+}
+
+impl ServerMessage {
+    /// A [`ServerMessage::Rejected`].
+    pub fn rejected(
+        client_seq: Option<u64>,
+        reason: RejectReason,
+        message: impl Into<String>,
+    ) -> Self {
+        ServerMessage::Rejected {
+            client_seq,
+            reason,
+            message: message.into(),
+        }
+    }
+}
+
+/// The answer to an exchange command the worker applied as `input_seq` for request `client_seq`:
+/// [`ServerMessage::Rejected`] with the core's reason if the command's events (found in `events`
+/// by `input_seq`) contain a `CommandRejected` or a rejected execution report, otherwise
+/// [`ServerMessage::Ack`].
+pub fn command_outcome(client_seq: u64, input_seq: u64, events: &[Sequenced]) -> ServerMessage {
+    for e in events.iter().filter(|e| e.input_seq == input_seq) {
+        let reason = match &e.event {
+            Event::CommandRejected { reason, .. } => *reason,
+            Event::Execution(r) if r.exec_type == ExecType::Rejected => {
+                r.reason.unwrap_or(Reason::InvalidOrder)
+            }
+            _ => continue,
+        };
+        let name = serde_json::to_string(&reason).unwrap_or_default();
+        return ServerMessage::rejected(
+            Some(client_seq),
+            RejectReason::Exchange(reason),
+            format!("rejected by the exchange: {}", name.trim_matches('"')),
+        );
+    }
+    ServerMessage::Ack {
+        client_seq,
+        input_seq: Some(input_seq),
+    }
+}
