@@ -2269,6 +2269,10 @@ fn validate_snapshot(ex: &Exchange, d: &SnapshotData) -> Result<(), String> {
 
 /// `|price − reference| × 10_000 ≤ reference × band_bps` (Binance `PERCENT_PRICE`-style band).
 fn in_band(price: Ticks, reference: Ticks, band_bps: u32) -> bool {
+    // 64-bit fast path for prices below 2^40 ticks (i128 is software-emulated on wasm32).
+    if (0..1 << 40).contains(&price) && (0..1 << 40).contains(&reference) {
+        return (price - reference).abs() * 10_000 <= reference * band_bps as i64;
+    }
     let diff = (price as i128 - reference as i128).abs();
     diff * 10_000 <= reference as i128 * band_bps as i128
 }

@@ -184,7 +184,16 @@ impl InstrumentRules {
     /// Notional of `lots` at `ticks` in quote units (`ticks × lots × quote_units_per_tick_lot`).
     #[inline]
     pub fn notional(&self, ticks: Ticks, lots: Lots) -> i128 {
-        ticks as i128 * lots as i128 * self.quote_units_per_tick_lot as i128
+        // Exact 64-bit fast path (i128 arithmetic is emulated in software on wasm32): two factors
+        // below 2^32 multiply without overflow, and the third is checked by a native division.
+        let k = self.quote_units_per_tick_lot;
+        if (0..=u32::MAX as i64).contains(&ticks) && lots <= u32::MAX as u64 {
+            let p = ticks as u64 * lots;
+            if p <= u64::MAX / k {
+                return (p * k) as i128;
+            }
+        }
+        ticks as i128 * lots as i128 * k as i128
     }
 
     /// The larger of the two fee rates, used to size the fee reserve of a buy order.
@@ -201,6 +210,10 @@ impl InstrumentRules {
 /// whole notional) always covers the sum of its per-fill fees.
 #[inline]
 pub fn fee_units(notional_units: i128, rate_ppm: Ppm) -> i128 {
+    // Exact 64-bit fast path: below 2^44 × 2^20 the product fits in a u64.
+    if (0..1i128 << 44).contains(&notional_units) && rate_ppm < 1 << 20 {
+        return ((notional_units as u64 * rate_ppm as u64) / 1_000_000) as i128;
+    }
     notional_units * rate_ppm as i128 / 1_000_000
 }
 
@@ -283,6 +296,41 @@ mod tests {
         assert_eq!(to_grid(d("-1"), d("0.5")), Err(GridError::OutOfRange));
         assert_eq!(to_grid(d("0"), d("0.5")), Ok(0));
         assert_eq!(from_grid(10025, d("0.01")), d("100.25"));
+    }
+
+    #[test]
+    fn fast_paths_agree_with_i128() {
+        let r = InstrumentRules {
+            base: 0,
+            quote: 1,
+            base_units_per_lot: 1000,
+            quote_units_per_tick_lot: 10,
+            min_lots: 1,
+            max_lots: u64::MAX,
+            min_notional_units: 0,
+            maker_fee_ppm: 0,
+            taker_fee_ppm: 0,
+            price_band_bps: 0,
+            reference_ticks: 1,
+        };
+        for &(t, l) in &[
+            (6_000_000i64, 100_000u64),
+            (u32::MAX as i64, u32::MAX as u64),
+            (u32::MAX as i64 + 1, 3),
+            (i64::MAX, 2),
+            (1, u64::MAX),
+        ] {
+            assert_eq!(r.notional(t, l), t as i128 * l as i128 * 10, "{t} {l}");
+        }
+        for &n in &[0i128, 999_999, (1 << 44) - 1, 1 << 44, 1 << 90] {
+            for &rate in &[0u32, 1, 1000, (1 << 20) - 1, 1 << 20, u32::MAX] {
+                assert_eq!(
+                    fee_units(n, rate),
+                    n * rate as i128 / 1_000_000,
+                    "{n} {rate}"
+                );
+            }
+        }
     }
 
     #[test]
