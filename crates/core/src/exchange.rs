@@ -1256,13 +1256,34 @@ impl Exchange {
         self.instruments[instrument as usize]
             .book
             .execute(cmd, &mut evs);
-        for ev in &evs {
-            self.settle(ctx, instrument, ev);
+        // A market buy sized by quote amount that spent its budget is FILLED on its last fill (as
+        // Binance reports `quoteOrderQty` orders), not EXPIRED afterwards.
+        let final_fill = match evs.last() {
+            Some(&BookEvent::Done {
+                id,
+                filled,
+                outcome: Outcome::Expired(ExpireReason::BudgetExhausted),
+                ..
+            }) if filled > 0 && self.orders.get(&id).is_some_and(|o| o.quantity == 0) => evs
+                .iter()
+                .rposition(|e| matches!(e, BookEvent::Fill { .. })),
+            _ => None,
+        };
+        for (i, ev) in evs.iter().enumerate() {
+            self.settle(ctx, instrument, ev, final_fill == Some(i));
         }
         self.book_events = evs;
     }
 
-    fn settle(&mut self, ctx: &mut Ctx<'_>, instrument: InstrumentId, ev: &BookEvent) {
+    /// Settle one book event. `taker_final` marks the fill that completes a quote-sized market
+    /// buy (see [`Exchange::run_book`]).
+    fn settle(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        instrument: InstrumentId,
+        ev: &BookEvent,
+        taker_final: bool,
+    ) {
         match *ev {
             BookEvent::Fill {
                 taker_id,
@@ -1278,6 +1299,7 @@ impl Exchange {
                 maker_id,
                 price,
                 qty,
+                taker_final,
                 maker_remaining,
             ),
             BookEvent::MakerExpired { id, price, .. } => {
@@ -1315,6 +1337,7 @@ impl Exchange {
                         }),
                     );
                 }
+                Outcome::Expired(_) if !self.orders.contains_key(&id) => {} // closed as FILLED
                 Outcome::Expired(why) => {
                     let (status, reason) = match why {
                         ExpireReason::IocRemainder => (OrderStatus::Expired, Reason::IocRemainder),
@@ -1356,6 +1379,7 @@ impl Exchange {
         maker_id: OrderId,
         price: Ticks,
         qty: Lots,
+        taker_final: bool,
         maker_remaining: Lots,
     ) {
         let ins = &mut self.instruments[instrument as usize];
@@ -1409,7 +1433,7 @@ impl Exchange {
             let mut o = self.orders[&id];
             let done = match liq {
                 Liquidity::Maker => maker_remaining == 0,
-                Liquidity::Taker => o.quantity != 0 && o.cum_qty == o.quantity,
+                Liquidity::Taker => taker_final || (o.quantity != 0 && o.cum_qty == o.quantity),
             };
             o.cum_qty = self.orders[&id].cum_qty;
             let status = if done {
@@ -1889,7 +1913,7 @@ impl Exchange {
                         );
                     }
                 }
-                ref other => self.settle(ctx, instrument, other),
+                ref other => self.settle(ctx, instrument, other, false),
             }
         }
         self.book_events = evs;

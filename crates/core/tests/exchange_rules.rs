@@ -1320,14 +1320,18 @@ fn market_buy_by_quote_quantity() {
     assert_eq!(t.len(), 1);
     // 166 × 6_000_000 × 10 = 9_960_000_000 (99.6 USDT); taker fee 9_960_000.
     assert_eq!((t[0].qty, t[0].quote_qty), (166, 9_960_000_000));
+    // The budget is spent (167 lots would exceed it): like Binance `quoteOrderQty`, the last fill
+    // reports FILLED and no EXPIRED follows.
     let last = r.last().unwrap();
     assert_eq!(
         (last.exec_type, last.status, last.reason),
-        (
-            ExecType::Expired,
-            OrderStatus::Expired,
-            Some(Reason::BudgetExhausted)
-        )
+        (ExecType::Trade, OrderStatus::Filled, None)
+    );
+    let taker = r[0].order_id;
+    assert_eq!(
+        r.iter().filter(|x| x.order_id == taker).count(),
+        2,
+        "taker: NEW then one TRADE(FILLED)"
     );
     assert_eq!((last.cum_qty, last.cum_quote), (166, 9_960_000_000));
     assert_eq!(h.al(b, USDT), (100_000_000_000 - 9_969_960_000, 0));
@@ -2111,12 +2115,8 @@ fn stop_market_buy_by_quote_locks_quote_and_spends_its_budget() {
             .collect::<Vec<_>>(),
         vec![
             (ExecType::Triggered, OrderStatus::New, None),
-            (ExecType::Trade, OrderStatus::PartiallyFilled, None),
-            (
-                ExecType::Expired,
-                OrderStatus::Expired,
-                Some(Reason::BudgetExhausted)
-            ),
+            // Quote-sized: spending the budget fills the order (Binance `quoteOrderQty`).
+            (ExecType::Trade, OrderStatus::Filled, None),
         ]
     );
     assert_eq!(
