@@ -7,7 +7,12 @@ fn native_build_and_runtime_agree() {
     let native = bourse_conformance::native_figures();
     let here = bourse_conformance::this_platform_figures();
     assert_eq!(
-        (here.0.as_str(), here.1.as_str(), here.2.as_str(), here.3.as_str()),
+        (
+            here.0.as_str(),
+            here.1.as_str(),
+            here.2.as_str(),
+            here.3.as_str()
+        ),
         native
     );
 }
