@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
-echo "== cargo check for wasm32 (core, sim, protocol)"
-cargo check --target wasm32-unknown-unknown -p bourse-core -p bourse-sim -p bourse-protocol
+echo "== cargo check for wasm32 (core, sim, protocol, worker)"
+cargo check --target wasm32-unknown-unknown -p bourse-core -p bourse-sim -p bourse-protocol -p bourse-worker
 
 echo "== WebAssembly determinism (wasm-bindgen-test in Node)"
 cargo test --target wasm32-unknown-unknown -p bourse-conformance

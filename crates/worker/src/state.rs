@@ -1,0 +1,512 @@
+//! [`WorkerState`]: the simulation, the human's account, the virtual clock and protocol handling.
+
+use crate::{DEFAULT_HUMAN_BASE, DEFAULT_HUMAN_QUOTE, MAX_STEPS_PER_ADVANCE, MAX_STEP_EVENTS};
+use bourse_core::{
+    from_grid, unit_step, AccountId, AssetId, Command, Event, Exchange, ExchangeConfig, Sequenced,
+    SequencedCommand, Units,
+};
+use bourse_protocol::{
+    command_outcome, ClientMessage, ClientRequest, Frame, FrameBuilder, ProtocolError,
+    RejectReason, ServerMessage, SimControl, SimState, Speed, Subscription, PROTOCOL_VERSION,
+};
+use bourse_sim::{Scenario, SimError, Simulation};
+use serde::{Deserialize, Serialize};
+
+/// One deposit credited to the human's account when it is created.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HumanDeposit {
+    /// Asset index in the exchange configuration.
+    pub asset: AssetId,
+    /// Amount, asset units (smallest units, e.g. satoshis for an 8-decimal asset); 0 is skipped.
+    pub units: Units,
+}
+
+/// The default funds of the human: [`DEFAULT_HUMAN_QUOTE`] of the quote asset and
+/// [`DEFAULT_HUMAN_BASE`] of the base asset of `BTC-USDT` (of instrument 0 when the configuration
+/// has no `BTC-USDT`), i.e. 100,000 USDT and 2 BTC with the default configuration. Empty when the
+/// configuration has no instrument; an amount too large for the asset's unit is left out.
+pub fn default_human_deposits(config: &ExchangeConfig) -> Vec<HumanDeposit> {
+    let ins = config.instrument_by_symbol("BTC-USDT").unwrap_or(0);
+    let Some(spec) = config.instruments.get(ins as usize) else {
+        return Vec::new();
+    };
+    let units = |asset: AssetId, coins: u64| -> Option<HumanDeposit> {
+        let decimals = config.assets.get(asset as usize)?.decimals;
+        let units = 10u64.checked_pow(decimals)?.checked_mul(coins)?;
+        Some(HumanDeposit { asset, units })
+    };
+    [
+        units(spec.quote, DEFAULT_HUMAN_QUOTE),
+        units(spec.base, DEFAULT_HUMAN_BASE),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Why a [`WorkerState`] could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WorkerError {
+    /// The scenario name is not one of [`Scenario::preset_names`].
+    #[error("unknown scenario {0:?}")]
+    UnknownScenario(String),
+    /// The scenario could not be started.
+    #[error(transparent)]
+    Sim(#[from] SimError),
+    /// The human's account could not be created or funded.
+    #[error("human account set-up failed: {0}")]
+    AccountSetup(String),
+}
+
+/// The worker's brain: one simulation, the human's account, the virtual clock (play/pause/speed)
+/// and a [`FrameBuilder`] for the human, driven by [`WorkerState::handle`] (page requests) and
+/// [`WorkerState::advance`] (the host's timer). Pure: no I/O, clock or randomness; the same
+/// scenario, seed and sequence of calls give the same events (see the crate documentation).
+pub struct WorkerState {
+    sim: Simulation,
+    scenario: String,
+    seed: u64,
+    /// `None`: [`default_human_deposits`] of the scenario's configuration.
+    deposits: Option<Vec<HumanDeposit>>,
+    human: AccountId,
+    builder: FrameBuilder,
+    playing: bool,
+    speed: Speed,
+    hello_done: bool,
+    /// Scratch buffers, emptied after every step or command (the log is not kept).
+    log: Vec<SequencedCommand>,
+    events: Vec<Sequenced>,
+}
+
+impl std::fmt::Debug for WorkerState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkerState")
+            .field("scenario", &self.scenario)
+            .field("seed", &self.seed)
+            .field("human", &self.human)
+            .field("now_ns", &self.sim.now_ns())
+            .field("steps", &self.sim.steps())
+            .field("playing", &self.playing)
+            .field("speed", &self.speed)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A started simulation with the human's account created and funded; `events` holds every event
+/// so far (the agents' set-up and the human's).
+fn build(
+    scenario_name: &str,
+    seed: u64,
+    deposits: Option<&[HumanDeposit]>,
+    log: &mut Vec<SequencedCommand>,
+    events: &mut Vec<Sequenced>,
+) -> Result<(Simulation, AccountId), WorkerError> {
+    let scenario = Scenario::preset(scenario_name)
+        .ok_or_else(|| WorkerError::UnknownScenario(scenario_name.to_string()))?;
+    let mut sim = Simulation::new(scenario, seed)?;
+    let setup_err = |what: &str, events: &[Sequenced], seq: u64| {
+        let why = events
+            .iter()
+            .filter(|e| e.input_seq == seq)
+            .find_map(|e| match &e.event {
+                Event::CommandRejected { reason, .. } => Some(format!("{reason:?}")),
+                _ => None,
+            });
+        why.map(|r| WorkerError::AccountSetup(format!("{what} rejected: {r}")))
+    };
+    let seq = sim.submit(
+        Command::CreateAccount {
+            max_open_orders: None,
+            daily_notional_limit: None,
+        },
+        log,
+        events,
+    );
+    if let Some(e) = setup_err("CreateAccount", events, seq) {
+        return Err(e);
+    }
+    let human = events
+        .iter()
+        .filter(|e| e.input_seq == seq)
+        .find_map(|e| match e.event {
+            Event::AccountCreated { account } => Some(account),
+            _ => None,
+        })
+        .ok_or_else(|| WorkerError::AccountSetup("no AccountCreated event".into()))?;
+    let defaults;
+    let deposits = match deposits {
+        Some(d) => d,
+        None => {
+            defaults = default_human_deposits(sim.config());
+            &defaults
+        }
+    };
+    for d in deposits.iter().filter(|d| d.units > 0) {
+        let decimals = sim
+            .config()
+            .assets
+            .get(d.asset as usize)
+            .ok_or_else(|| WorkerError::AccountSetup(format!("unknown asset {}", d.asset)))?
+            .decimals;
+        let units = i64::try_from(d.units).map_err(|_| {
+            WorkerError::AccountSetup(format!("deposit of asset {} too large", d.asset))
+        })?;
+        let seq = sim.submit(
+            Command::Deposit {
+                account: human,
+                asset: d.asset,
+                amount: from_grid(units, unit_step(decimals)),
+            },
+            log,
+            events,
+        );
+        if let Some(e) = setup_err("Deposit", events, seq) {
+            return Err(e);
+        }
+    }
+    Ok((sim, human))
+}
+
+impl WorkerState {
+    /// Start preset `scenario_name` (see [`Scenario::preset_names`]) from `seed`, paused at 1×,
+    /// create the human's account through [`Simulation::submit`] (`CreateAccount`, then one
+    /// `Deposit` per entry of `human_deposits`; `None` means [`default_human_deposits`]), and
+    /// subscribe the human's [`FrameBuilder`] to [`Subscription::new`]`(0)` (instrument 0, 20
+    /// ungrouped rows, 1-minute candles). The handshake is still to come: the page's `Hello` is
+    /// answered by [`WorkerState::ready`].
+    pub fn new(
+        scenario_name: &str,
+        seed: u64,
+        human_deposits: Option<Vec<HumanDeposit>>,
+    ) -> Result<Self, WorkerError> {
+        let (mut log, mut events) = (Vec::new(), Vec::new());
+        let (sim, human) = build(
+            scenario_name,
+            seed,
+            human_deposits.as_deref(),
+            &mut log,
+            &mut events,
+        )?;
+        let mut builder = FrameBuilder::new(human, Subscription::new(0));
+        builder.on_events(&events);
+        log.clear();
+        events.clear();
+        Ok(WorkerState {
+            sim,
+            scenario: scenario_name.to_string(),
+            seed,
+            deposits: human_deposits,
+            human,
+            builder,
+            playing: false,
+            speed: Speed::X1,
+            hello_done: false,
+            log,
+            events,
+        })
+    }
+
+    // ------------------------------------------------------------------ queries
+
+    /// The [`ServerMessage::Ready`] message: protocol version, exchange configuration, the human's
+    /// account, the scenario names `Reset` accepts and the simulation state. It is the first
+    /// message the worker sends (as the answer to a valid `Hello`, and again after a `Reset`).
+    pub fn ready(&self) -> ServerMessage {
+        ServerMessage::Ready {
+            version: PROTOCOL_VERSION,
+            config: self.sim.config().clone(),
+            human_account: self.human,
+            scenarios: Scenario::preset_names()
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            sim: self.sim_state(),
+        }
+    }
+
+    /// The simulation control state as frames report it.
+    pub fn sim_state(&self) -> SimState {
+        SimState {
+            playing: self.playing,
+            speed: self.speed,
+            scenario: self.scenario.clone(),
+            seed: self.seed,
+        }
+    }
+
+    /// The simulation (read-only).
+    pub fn simulation(&self) -> &Simulation {
+        &self.sim
+    }
+
+    /// The exchange (read-only).
+    pub fn exchange(&self) -> &Exchange {
+        self.sim.exchange()
+    }
+
+    /// The human's account id.
+    pub fn human_account(&self) -> AccountId {
+        self.human
+    }
+
+    /// The virtual clock, ns since the Unix epoch.
+    pub fn now_ns(&self) -> u64 {
+        self.sim.now_ns()
+    }
+
+    /// Simulation steps processed so far (one step = one [`Simulation::step`]).
+    pub fn sim_steps(&self) -> u64 {
+        self.sim.steps()
+    }
+
+    /// True while virtual time advances on [`WorkerState::advance`].
+    pub fn is_playing(&self) -> bool {
+        self.playing
+    }
+
+    /// Current speed.
+    pub fn speed(&self) -> Speed {
+        self.speed
+    }
+
+    /// The current subscription.
+    pub fn subscription(&self) -> &Subscription {
+        self.builder.subscription()
+    }
+
+    /// True once a valid `Hello` was received.
+    pub fn handshake_done(&self) -> bool {
+        self.hello_done
+    }
+
+    /// Turn the exchange's after-every-command invariant check on or off (on by default in debug
+    /// builds; expensive). See [`Simulation::set_check_every_command`].
+    pub fn set_check_every_command(&mut self, on: bool) {
+        self.sim.set_check_every_command(on);
+    }
+
+    // ------------------------------------------------------------------ driving
+
+    /// Hand the scratch events to the frame builder and empty the scratch buffers.
+    fn flush(&mut self) {
+        self.builder.on_events(&self.events);
+        self.events.clear();
+        self.log.clear();
+    }
+
+    /// Run up to `n` steps; returns how many ran (fewer when nothing is scheduled any more).
+    fn run_steps(&mut self, n: u64) -> u64 {
+        let mut done = 0;
+        while done < n {
+            let stepped = self.sim.step(&mut self.log, &mut self.events);
+            self.flush();
+            if !stepped {
+                break;
+            }
+            done += 1;
+        }
+        done
+    }
+
+    /// Advance the virtual clock for `wall_elapsed_ns` of wall-clock time (ns since the previous
+    /// call, measured by the host); returns the number of simulation steps run.
+    ///
+    /// - Paused: nothing happens (0).
+    /// - 1×, 10×, 100×: the target is `now + wall_elapsed_ns × factor` (saturating); every wake-up
+    ///   up to it runs, then the clock is set to the target. If [`MAX_STEPS_PER_ADVANCE`] steps do
+    ///   not reach it, the call stops there and the clock stays at the last step's time: virtual
+    ///   time falls behind (it does not catch up later) rather than flooding the page.
+    /// - [`Speed::Max`]: exactly [`MAX_STEPS_PER_ADVANCE`] steps (fewer when the scenario has
+    ///   nothing scheduled), whatever `wall_elapsed_ns`; the clock follows the steps.
+    pub fn advance(&mut self, wall_elapsed_ns: u64) -> u64 {
+        if !self.playing {
+            return 0;
+        }
+        let Some(factor) = self.speed.factor() else {
+            return self.run_steps(MAX_STEPS_PER_ADVANCE);
+        };
+        let target = self
+            .sim
+            .now_ns()
+            .saturating_add(wall_elapsed_ns.saturating_mul(factor as u64));
+        let mut done = 0;
+        while done < MAX_STEPS_PER_ADVANCE {
+            match self.sim.next_wake_ns() {
+                Some(t) if t <= target => {
+                    self.sim.step(&mut self.log, &mut self.events);
+                    self.flush();
+                    done += 1;
+                }
+                _ => break,
+            }
+        }
+        if self.sim.next_wake_ns().is_none_or(|t| t > target) {
+            // No wake-up left before the target: this runs no step, it only moves the clock.
+            self.sim.run_until(target, &mut self.log, &mut self.events);
+            self.flush();
+        }
+        done
+    }
+
+    /// The next frame: everything that changed since the previous one, at the virtual clock.
+    pub fn take_frame(&mut self) -> Frame {
+        let sim_state = self.sim_state();
+        self.builder
+            .take_frame(self.sim.exchange(), self.sim.now_ns(), &sim_state)
+    }
+
+    /// Answer one page request (see [`ClientMessage`] for each message's answer). Before a valid
+    /// `Hello` every other request is refused with [`RejectReason::HelloRequired`]; a `Hello` of
+    /// another [`PROTOCOL_VERSION`] is refused with [`RejectReason::UnsupportedVersion`] (with
+    /// `client_seq: None`, as the protocol specifies).
+    pub fn handle(&mut self, req: ClientRequest) -> Vec<ServerMessage> {
+        let seq = req.client_seq;
+        if let ClientMessage::Hello { version } = req.message {
+            if version != PROTOCOL_VERSION {
+                let err = ProtocolError::VersionMismatch {
+                    expected: PROTOCOL_VERSION,
+                    found: version,
+                };
+                return vec![err.to_rejected(None)];
+            }
+            self.hello_done = true;
+            return vec![self.ready()];
+        }
+        if !self.hello_done {
+            return vec![ServerMessage::rejected(
+                Some(seq),
+                RejectReason::HelloRequired,
+                "send Hello first and wait for Ready",
+            )];
+        }
+        if let Some(cmd) = req.message.to_command(self.human) {
+            let input_seq = self.sim.submit(cmd, &mut self.log, &mut self.events);
+            let outcome = command_outcome(seq, input_seq, &self.events);
+            self.flush();
+            return vec![outcome];
+        }
+        let ack = ServerMessage::Ack {
+            client_seq: seq,
+            input_seq: None,
+        };
+        match req.message {
+            ClientMessage::Sim(control) => self.sim_control(seq, control),
+            ClientMessage::Subscribe(sub) => match sub.validate(self.sim.config()) {
+                Ok(()) => {
+                    // The next frame is full (`subscribe` forces it too; explicit here on purpose).
+                    self.builder.subscribe(sub);
+                    self.builder.force_full();
+                    vec![ack]
+                }
+                Err(e) => vec![ServerMessage::rejected(
+                    Some(seq),
+                    RejectReason::InvalidSubscription,
+                    e,
+                )],
+            },
+            ClientMessage::RequestFrame => vec![ServerMessage::Frame(Box::new(self.take_frame()))],
+            ClientMessage::CandleHistory {
+                instrument,
+                interval,
+                limit,
+            } => {
+                if instrument as usize >= self.sim.config().instruments.len() {
+                    return vec![ServerMessage::rejected(
+                        Some(seq),
+                        RejectReason::InvalidRequest,
+                        format!("instrument {instrument} does not exist"),
+                    )];
+                }
+                let limit = ClientMessage::clamp_history_limit(limit) as usize;
+                let candles =
+                    self.sim
+                        .exchange()
+                        .candles(instrument, interval, self.sim.now_ns(), limit);
+                vec![ServerMessage::CandleHistory {
+                    instrument,
+                    interval,
+                    candles,
+                }]
+            }
+            // Hello and the exchange commands were answered above.
+            ClientMessage::Hello { .. }
+            | ClientMessage::PlaceOrder(_)
+            | ClientMessage::Cancel { .. }
+            | ClientMessage::CancelAll { .. }
+            | ClientMessage::Amend { .. } => vec![ServerMessage::rejected(
+                Some(seq),
+                RejectReason::InvalidRequest,
+                "unexpected request",
+            )],
+        }
+    }
+
+    fn sim_control(&mut self, seq: u64, control: SimControl) -> Vec<ServerMessage> {
+        let ack = ServerMessage::Ack {
+            client_seq: seq,
+            input_seq: None,
+        };
+        let invalid =
+            |m: String| ServerMessage::rejected(Some(seq), RejectReason::InvalidRequest, m);
+        match control {
+            SimControl::Play => self.playing = true,
+            SimControl::Pause => self.playing = false,
+            SimControl::Speed(s) => self.speed = s,
+            SimControl::Step { events } => {
+                if self.playing {
+                    return vec![invalid("Step is only allowed while paused".into())];
+                }
+                if events == 0 || events > MAX_STEP_EVENTS {
+                    return vec![invalid(format!(
+                        "Step events must be in 1..={MAX_STEP_EVENTS}, got {events}"
+                    ))];
+                }
+                // Fewer steps run only when the scenario has nothing scheduled any more.
+                self.run_steps(events as u64);
+            }
+            SimControl::Reset { scenario, seed } => {
+                if Scenario::preset(&scenario).is_none() {
+                    return vec![ServerMessage::rejected(
+                        Some(seq),
+                        RejectReason::UnknownScenario,
+                        format!(
+                            "unknown scenario {scenario:?}; known: {}",
+                            Scenario::preset_names().join(", ")
+                        ),
+                    )];
+                }
+                let (sim, human) = match build(
+                    &scenario,
+                    seed,
+                    self.deposits.as_deref(),
+                    &mut self.log,
+                    &mut self.events,
+                ) {
+                    Ok(x) => x,
+                    Err(e) => {
+                        self.log.clear();
+                        self.events.clear();
+                        return vec![invalid(e.to_string())];
+                    }
+                };
+                self.sim = sim;
+                self.human = human;
+                self.scenario = scenario;
+                self.seed = seed;
+                self.playing = false;
+                self.builder.reset(human);
+                if self
+                    .builder
+                    .subscription()
+                    .validate(self.sim.config())
+                    .is_err()
+                {
+                    self.builder.subscribe(Subscription::new(0));
+                }
+                self.flush();
+                return vec![ack, self.ready()];
+            }
+        }
+        vec![ack]
+    }
+}

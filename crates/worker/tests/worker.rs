@@ -1,0 +1,473 @@
+//! Native tests of the worker's brain: handshake, the human's orders, the virtual clock, bounds
+//! and determinism.
+
+use bourse_core::{
+    from_grid, to_grid, unit_step, ExecType, Interval, Lots, OrderType, Reason, Side, StpMode,
+    Ticks, TimeInForce,
+};
+use bourse_protocol::{
+    encode_frame, ClientMessage, ClientRequest, Frame, OrderRequest, RejectReason, ServerMessage,
+    SimControl, Speed, Subscription, PROTOCOL_VERSION,
+};
+use bourse_worker::{HumanDeposit, WorkerState, MAX_STEPS_PER_ADVANCE};
+
+const SECOND: u64 = 1_000_000_000;
+
+fn req(client_seq: u64, message: ClientMessage) -> ClientRequest {
+    ClientRequest {
+        client_seq,
+        message,
+    }
+}
+
+/// A worker on `calm` after the handshake.
+fn started(seed: u64) -> WorkerState {
+    let mut w = WorkerState::new("calm", seed, None).unwrap();
+    let out = w.handle(req(
+        1,
+        ClientMessage::Hello {
+            version: PROTOCOL_VERSION,
+        },
+    ));
+    assert!(matches!(out.as_slice(), [ServerMessage::Ready { .. }]));
+    w
+}
+
+fn ack(out: &[ServerMessage], seq: u64) {
+    assert!(
+        matches!(out, [ServerMessage::Ack { client_seq, .. }] if *client_seq == seq),
+        "expected Ack for {seq}, got {out:?}"
+    );
+}
+
+fn sim(w: &mut WorkerState, seq: u64, c: SimControl) {
+    let out = w.handle(req(seq, ClientMessage::Sim(c)));
+    ack(&out, seq);
+}
+
+fn frame(w: &mut WorkerState, seq: u64) -> Frame {
+    match w.handle(req(seq, ClientMessage::RequestFrame)).as_slice() {
+        [ServerMessage::Frame(f)] => (**f).clone(),
+        other => panic!("expected a frame, got {other:?}"),
+    }
+}
+
+/// Play `secs` virtual seconds at 1× in 100 ms ticks, then pause, so the book has both sides.
+fn warm(w: &mut WorkerState, secs: u64) {
+    sim(w, 100, SimControl::Play);
+    for _ in 0..secs * 10 {
+        w.advance(SECOND / 10);
+    }
+    sim(w, 101, SimControl::Pause);
+    let l1 = w.exchange().book_ticker(0).unwrap();
+    assert!(l1.bid.is_some() && l1.ask.is_some(), "book not two-sided");
+}
+
+fn limit(side: Side, w: &WorkerState, price: Ticks, lots: Lots, tif: TimeInForce) -> OrderRequest {
+    let spec = &w.exchange().config().instruments[0];
+    OrderRequest {
+        instrument: 0,
+        side,
+        order_type: OrderType::Limit,
+        tif,
+        price: Some(from_grid(price, spec.tick_size)),
+        quantity: Some(from_grid(lots as i64, spec.lot_size)),
+        quote_quantity: None,
+        stop_price: None,
+        post_only: false,
+        stp: StpMode::None,
+        client_order_id: None,
+    }
+}
+
+#[test]
+fn ready_is_first_and_carries_version_config_and_funded_human() {
+    let mut w = WorkerState::new("calm", 7, None).unwrap();
+    // Nothing but Hello before the handshake.
+    let out = w.handle(req(1, ClientMessage::RequestFrame));
+    assert!(matches!(
+        out.as_slice(),
+        [ServerMessage::Rejected {
+            client_seq: Some(1),
+            reason: RejectReason::HelloRequired,
+            ..
+        }]
+    ));
+    let out = w.handle(req(
+        2,
+        ClientMessage::Hello {
+            version: PROTOCOL_VERSION,
+        },
+    ));
+    let [ServerMessage::Ready {
+        version,
+        config,
+        human_account,
+        scenarios,
+        sim,
+    }] = out.as_slice()
+    else {
+        panic!("expected Ready, got {out:?}");
+    };
+    assert_eq!(*version, PROTOCOL_VERSION);
+    assert_eq!(config, w.exchange().config());
+    assert_eq!(*human_account, w.human_account());
+    assert!(scenarios.iter().any(|s| s == "calm"));
+    assert!(!sim.playing);
+    assert_eq!(sim.scenario, "calm");
+    assert_eq!(sim.seed, 7);
+    assert_eq!(out[0], w.ready());
+    // Funded with 100,000 USDT and 2 BTC.
+    let ins = &config.instruments[config.instrument_by_symbol("BTC-USDT").unwrap() as usize];
+    let coin = |asset: u32| 10u64.pow(config.assets[asset as usize].decimals);
+    let ex = w.exchange();
+    assert_eq!(
+        ex.balance(*human_account, ins.quote).unwrap().available,
+        100_000 * coin(ins.quote)
+    );
+    assert_eq!(
+        ex.balance(*human_account, ins.base).unwrap().available,
+        2 * coin(ins.base)
+    );
+    // The first frame is full and lists the balances.
+    let f = frame(&mut w, 3);
+    assert!(f.full && f.depth.is_some() && f.open_orders.is_some());
+    assert!(f
+        .balances
+        .iter()
+        .any(|b| b.asset == ins.quote && b.available == 100_000 * coin(ins.quote)));
+}
+
+#[test]
+fn custom_deposits_are_credited() {
+    let w = WorkerState::new(
+        "calm",
+        1,
+        Some(vec![HumanDeposit {
+            asset: 2,
+            units: 12_345,
+        }]),
+    )
+    .unwrap();
+    assert_eq!(
+        w.exchange()
+            .balance(w.human_account(), 2)
+            .unwrap()
+            .available,
+        12_345
+    );
+    assert_eq!(
+        w.exchange()
+            .balance(w.human_account(), 0)
+            .unwrap()
+            .available,
+        0
+    );
+    assert!(WorkerState::new("no-such-scenario", 1, None).is_err());
+}
+
+#[test]
+fn wrong_version_hello_is_rejected_clearly() {
+    let mut w = WorkerState::new("calm", 1, None).unwrap();
+    let out = w.handle(req(
+        1,
+        ClientMessage::Hello {
+            version: PROTOCOL_VERSION + 1,
+        },
+    ));
+    let [ServerMessage::Rejected {
+        reason: RejectReason::UnsupportedVersion,
+        message,
+        ..
+    }] = out.as_slice()
+    else {
+        panic!("expected Rejected, got {out:?}");
+    };
+    assert!(
+        message.contains(&format!("version {}", PROTOCOL_VERSION + 1)),
+        "{message}"
+    );
+    assert!(
+        message.contains(&format!("version {PROTOCOL_VERSION}")),
+        "{message}"
+    );
+    assert!(!w.handshake_done());
+}
+
+#[test]
+fn resting_limit_order_is_acked_and_shows_in_next_frame() {
+    let mut w = started(11);
+    warm(&mut w, 5);
+    frame(&mut w, 2);
+    let (bid, _) = w.exchange().book_ticker(0).unwrap().bid.unwrap();
+    let price = bid - 100;
+    let o = limit(Side::Buy, &w, price, 100, TimeInForce::Gtc);
+    let out = w.handle(req(3, ClientMessage::PlaceOrder(o)));
+    let [ServerMessage::Ack {
+        client_seq: 3,
+        input_seq: Some(input_seq),
+    }] = out.as_slice()
+    else {
+        panic!("expected Ack, got {out:?}");
+    };
+    let f = frame(&mut w, 4);
+    assert_eq!(f.last_input_seq, *input_seq);
+    let depth = f.depth.expect("depth changed");
+    let row = depth.bids.iter().find(|r| r.price == price).expect("row");
+    assert_eq!(row.own, 100);
+    assert!(row.qty >= 100);
+    let oo = f.open_orders.expect("open orders changed");
+    assert_eq!(oo.orders.len(), 1);
+    let o = &oo.orders[0];
+    assert_eq!(
+        (o.account, o.price, o.quantity, o.side),
+        (w.human_account(), price, 100, Side::Buy)
+    );
+    assert!(f
+        .executions
+        .iter()
+        .any(|r| r.exec_type == ExecType::New && r.order_id == o.id));
+}
+
+#[test]
+fn crossing_order_fills_and_balances_move_by_fill_plus_fee() {
+    let mut w = started(12);
+    warm(&mut w, 5);
+    frame(&mut w, 2);
+    let human = w.human_account();
+    let cfg = w.exchange().config().clone();
+    let spec = &cfg.instruments[0];
+    let quote_before = w.exchange().balance(human, spec.quote).unwrap();
+    let base_before = w.exchange().balance(human, spec.base).unwrap();
+    let (ask, ask_qty) = w.exchange().book_ticker(0).unwrap().ask.unwrap();
+    let lots = ask_qty.min(100);
+    let o = limit(Side::Buy, &w, ask, lots, TimeInForce::Ioc);
+    ack(&w.handle(req(3, ClientMessage::PlaceOrder(o))), 3);
+    let f = frame(&mut w, 4);
+
+    // Independent grid arithmetic from the configuration's decimals.
+    let quote_step = unit_step(cfg.assets[spec.quote as usize].decimals);
+    let base_step = unit_step(cfg.assets[spec.base as usize].decimals);
+    let per_tick_lot = to_grid(spec.tick_size * spec.lot_size, quote_step).unwrap() as u128;
+    let base_per_lot = to_grid(spec.lot_size, base_step).unwrap() as u64;
+    let fills: Vec<_> = f
+        .executions
+        .iter()
+        .filter(|r| r.exec_type == ExecType::Trade)
+        .collect();
+    assert!(!fills.is_empty(), "no fill: {:?}", f.executions);
+    let (mut spent, mut got) = (0u64, 0u64);
+    for r in &fills {
+        assert_eq!(r.last_price, ask);
+        let notional = r.last_price as u128 * r.last_qty as u128 * per_tick_lot;
+        let fee = notional * spec.taker_fee_ppm as u128 / 1_000_000;
+        assert_eq!(r.last_quote as u128, notional);
+        assert_eq!(r.fee as u128, fee);
+        spent += (notional + fee) as u64;
+        got += r.last_qty * base_per_lot;
+    }
+    assert_eq!(fills.iter().map(|r| r.last_qty).sum::<u64>(), lots);
+    let quote_after = w.exchange().balance(human, spec.quote).unwrap();
+    let base_after = w.exchange().balance(human, spec.base).unwrap();
+    assert_eq!(quote_after.available, quote_before.available - spent);
+    assert_eq!(base_after.available, base_before.available + got);
+    assert_eq!((quote_after.locked, base_after.locked), (0, 0));
+    // The frame carries the same balances.
+    let b = f.balances.iter().find(|b| b.asset == spec.quote).unwrap();
+    assert_eq!(b.available, quote_after.available);
+}
+
+#[test]
+fn pause_then_step_advances_exactly_n_steps_and_nothing_else() {
+    let mut w = started(13);
+    warm(&mut w, 2);
+    // A reference copy of the simulation, stepped by hand.
+    let mut reference = w.simulation().clone();
+    let (mut log, mut events) = (Vec::new(), Vec::new());
+    for _ in 0..37 {
+        assert!(reference.step(&mut log, &mut events));
+    }
+    let steps = w.sim_steps();
+    sim(&mut w, 2, SimControl::Step { events: 37 });
+    assert_eq!(w.sim_steps(), steps + 37);
+    assert_eq!(w.now_ns(), reference.now_ns());
+    assert_eq!(
+        w.exchange().event_digest(),
+        reference.exchange().event_digest()
+    );
+    assert_eq!(
+        w.exchange().next_input_seq(),
+        reference.exchange().next_input_seq()
+    );
+    let f = frame(&mut w, 3);
+    assert_eq!(f.last_input_seq, reference.exchange().next_input_seq() - 1);
+
+    // Paused: advancing the clock does nothing.
+    let (now, digest) = (w.now_ns(), w.exchange().event_digest());
+    assert_eq!(w.advance(10 * SECOND), 0);
+    assert_eq!((w.now_ns(), w.exchange().event_digest()), (now, digest));
+
+    // Step is refused while playing and for 0 events.
+    for (seq, events, play) in [(4, 0, false), (5, 1, true)] {
+        if play {
+            sim(&mut w, 50, SimControl::Play);
+        }
+        let out = w.handle(req(seq, ClientMessage::Sim(SimControl::Step { events })));
+        assert!(matches!(
+            out.as_slice(),
+            [ServerMessage::Rejected {
+                reason: RejectReason::InvalidRequest,
+                ..
+            }]
+        ));
+    }
+}
+
+#[test]
+fn advance_is_bounded_at_every_speed() {
+    let mut w = started(14);
+    w.set_check_every_command(false);
+    sim(&mut w, 2, SimControl::Speed(Speed::Max));
+    sim(&mut w, 3, SimControl::Play);
+    let before = w.sim_steps();
+    let n = w.advance(SECOND / 60);
+    // The scenario has far more than this many wake-ups left: the budget is what stops the call.
+    assert_eq!(n, MAX_STEPS_PER_ADVANCE);
+    assert_eq!(w.sim_steps() - before, n);
+    assert!(w.simulation().next_wake_ns().is_some());
+    // A huge wall-clock gap at 100× is bounded too, and virtual time lags instead of jumping.
+    sim(&mut w, 4, SimControl::Speed(Speed::X100));
+    let (before, now) = (w.sim_steps(), w.now_ns());
+    let n = w.advance(u64::MAX / 2);
+    assert!(n <= MAX_STEPS_PER_ADVANCE);
+    assert_eq!(w.sim_steps() - before, n);
+    assert!(w.now_ns() >= now);
+    // 1×: one second of wall time is one second of virtual time.
+    sim(&mut w, 5, SimControl::Speed(Speed::X1));
+    let now = w.now_ns();
+    w.advance(SECOND);
+    assert_eq!(w.now_ns(), now + SECOND);
+}
+
+#[test]
+fn off_tick_price_is_rejected_with_the_core_reason() {
+    let mut w = started(15);
+    let mut o = limit(Side::Buy, &w, 6_000_000, 100, TimeInForce::Gtc);
+    o.price = Some("60000.005".parse().unwrap());
+    let out = w.handle(req(2, ClientMessage::PlaceOrder(o)));
+    assert!(
+        matches!(
+            out.as_slice(),
+            [ServerMessage::Rejected {
+                client_seq: Some(2),
+                reason: RejectReason::Exchange(Reason::PriceNotOnTick),
+                ..
+            }]
+        ),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn subscribe_reset_and_candle_history() {
+    let mut w = started(16);
+    warm(&mut w, 3);
+    frame(&mut w, 2);
+    let mut sub = Subscription::new(0);
+    sub.depth_levels = 0;
+    let out = w.handle(req(3, ClientMessage::Subscribe(sub)));
+    assert!(matches!(
+        out.as_slice(),
+        [ServerMessage::Rejected {
+            reason: RejectReason::InvalidSubscription,
+            ..
+        }]
+    ));
+    sub.depth_levels = 5;
+    sub.grouping_ticks = 10;
+    ack(&w.handle(req(4, ClientMessage::Subscribe(sub))), 4);
+    let f = frame(&mut w, 5);
+    assert!(f.full);
+    let d = f.depth.unwrap();
+    assert!(d.bids.len() <= 5 && d.grouping_ticks == 10);
+
+    let out = w.handle(req(
+        6,
+        ClientMessage::CandleHistory {
+            instrument: 0,
+            interval: Interval::S1,
+            limit: 10,
+        },
+    ));
+    let [ServerMessage::CandleHistory { candles, .. }] = out.as_slice() else {
+        panic!("{out:?}");
+    };
+    assert!(!candles.is_empty() && candles.len() <= 10);
+
+    let out = w.handle(req(
+        7,
+        ClientMessage::Sim(SimControl::Reset {
+            scenario: "nope".into(),
+            seed: 1,
+        }),
+    ));
+    assert!(matches!(
+        out.as_slice(),
+        [ServerMessage::Rejected {
+            reason: RejectReason::UnknownScenario,
+            ..
+        }]
+    ));
+    sim(&mut w, 8, SimControl::Play);
+    let out = w.handle(req(
+        9,
+        ClientMessage::Sim(SimControl::Reset {
+            scenario: "volatile".into(),
+            seed: 3,
+        }),
+    ));
+    assert!(matches!(
+        out.as_slice(),
+        [
+            ServerMessage::Ack { client_seq: 9, .. },
+            ServerMessage::Ready { .. }
+        ]
+    ));
+    assert!(!w.is_playing());
+    let f = frame(&mut w, 10);
+    assert!(f.full && f.sim.scenario == "volatile" && f.sim.seed == 3);
+    assert_eq!(*w.subscription(), sub);
+}
+
+/// A fixed script of requests and timer ticks; returns the event digest and every frame's bytes.
+fn scripted_run(seed: u64) -> (u64, Vec<Vec<u8>>) {
+    let mut w = started(seed);
+    w.set_check_every_command(false);
+    let mut frames = Vec::new();
+    sim(&mut w, 2, SimControl::Speed(Speed::X10));
+    sim(&mut w, 3, SimControl::Play);
+    for i in 0..20u64 {
+        w.advance(SECOND / 20 + i * 1_000_000);
+        frames.push(encode_frame(&frame(&mut w, 100 + i)));
+    }
+    let (bid, _) = w.exchange().book_ticker(0).unwrap().bid.unwrap();
+    let o = limit(Side::Buy, &w, bid, 50, TimeInForce::Gtc);
+    w.handle(req(4, ClientMessage::PlaceOrder(o)));
+    sim(&mut w, 5, SimControl::Speed(Speed::Max));
+    w.advance(SECOND / 60);
+    frames.push(encode_frame(&frame(&mut w, 200)));
+    sim(&mut w, 6, SimControl::Pause);
+    sim(&mut w, 7, SimControl::Step { events: 25 });
+    w.handle(req(8, ClientMessage::CancelAll { instrument: None }));
+    frames.push(encode_frame(&frame(&mut w, 201)));
+    (w.exchange().event_digest(), frames)
+}
+
+#[test]
+fn same_scenario_seed_and_calls_give_the_same_digest() {
+    let a = scripted_run(99);
+    let b = scripted_run(99);
+    assert_eq!(a.0, b.0);
+    assert_eq!(a.1, b.1);
+    assert_ne!(scripted_run(100).0, a.0);
+}
