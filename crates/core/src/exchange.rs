@@ -40,7 +40,6 @@
 
 use crate::book::{
     BookCommand, BookEvent, BookOrder, ExpireReason, MatchingEngine, OrderBook, Outcome,
-    RestingOrder,
 };
 use crate::digest::EventDigest;
 use crate::marketdata::{Candle, Candles, Interval, Ticker24h};
@@ -1429,13 +1428,12 @@ impl Exchange {
                 Liquidity::Taker => r.taker_fee_ppm,
             };
             let fee = clamp_units(fee_units(quote as i128, rate));
-            self.settle_fill(ctx, &r, id, price, qty, quote, fee);
-            let mut o = self.orders[&id];
+            self.settle_fill(ctx, &r, id, qty, quote, fee);
+            let o = self.orders[&id];
             let done = match liq {
                 Liquidity::Maker => maker_remaining == 0,
                 Liquidity::Taker => taker_final || (o.quantity != 0 && o.cum_qty == o.quantity),
             };
-            o.cum_qty = self.orders[&id].cum_qty;
             let status = if done {
                 OrderStatus::Filled
             } else {
@@ -1449,13 +1447,11 @@ impl Exchange {
     }
 
     /// Move balances for one side of a fill and update the order's accounting.
-    #[allow(clippy::too_many_arguments)]
     fn settle_fill(
         &mut self,
         ctx: &mut Ctx<'_>,
         r: &InstrumentRules,
         id: OrderId,
-        _price: Ticks,
         qty: Lots,
         quote: Units,
         fee: Units,
@@ -1586,8 +1582,7 @@ impl Exchange {
         fee: Units,
     ) {
         let fee_asset = self.instruments[o.instrument as usize].rules.quote;
-        let cur = self.orders[&o.id];
-        let mut rep = base_report(&cur, ExecType::Trade, status, None, fee_asset);
+        let mut rep = base_report(o, ExecType::Trade, status, None, fee_asset);
         rep.trade_id = trade_id;
         rep.last_price = price;
         rep.last_qty = qty;
@@ -1630,9 +1625,6 @@ impl Exchange {
                     Side::Sell => ins.sell_stops.remove(&(o.stop_price, id)),
                 };
                 self.trigger(ctx, id);
-            }
-            if ctx.traded.len() > k {
-                // New trades on an instrument already visited are handled by re-visiting it.
             }
         }
     }
@@ -2348,6 +2340,3 @@ fn base_report(
         cum_quote: o.cum_quote,
     }
 }
-
-/// The resting order type used in snapshots (re-exported for tools).
-pub type SnapshotOrder = RestingOrder;
