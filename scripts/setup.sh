@@ -17,7 +17,24 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 fi
 
-if ! command -v node >/dev/null 2>&1; then
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   log "installing nodejs"
   apt-get update -qq && apt-get install -y -qq nodejs npm
 fi
+
+# --- the browser build and its tests -------------------------------------------------------------
+TRUNK_VERSION=0.21.14          # 0.22 needs a newer rustc (see ../shared/TOOLCHAIN.md)
+
+if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "$TRUNK_VERSION" ]; then
+  log "installing trunk $TRUNK_VERSION (about 10-15 minutes on 2 cores)"
+  cargo install --locked trunk --version "$TRUNK_VERSION" --force
+fi
+
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  log "installing chromium and chromium-driver (Debian)"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+# npm packages of package-lock.json: lightweight-charts, binaryen (wasm-opt 132), playwright-core.
+bash "$(dirname "$0")/npm-deps.sh"

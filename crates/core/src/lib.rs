@@ -32,7 +32,10 @@ pub mod messages;
 pub mod types;
 
 pub use book::{BookCommand, BookEvent, BookOrder, L3Book, MatchingEngine, OrderBook};
-pub use exchange::{Balance, DepthSnapshot, Exchange, ExchangeConfig, OpenOrder};
+pub use exchange::{
+    check_order_fields, rules_of, Balance, DepthSnapshot, Exchange, ExchangeConfig, OpenOrder,
+    OrderOnGrid,
+};
 pub use marketdata::{Candle, Interval, Ticker24h};
 pub use messages::*;
 pub use types::*;

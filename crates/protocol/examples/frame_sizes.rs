@@ -85,6 +85,7 @@ fn main() {
             speed: Speed::X1,
             scenario: preset.into(),
             seed,
+            sim_events: 0,
         };
         let (mut bin, mut json) = (Stats::new(), Stats::new());
         let mut buf = Vec::new();

@@ -26,6 +26,10 @@ pub struct SimState {
     pub scenario: String,
     /// Seed.
     pub seed: u64,
+    /// Simulation events (agent wake-ups and scripted actions) processed since the scenario
+    /// started; `Step{events: n}` adds exactly `n` while the scenario has events scheduled.
+    #[serde(default)]
+    pub sim_events: u64,
 }
 
 /// One L2 row after price grouping.

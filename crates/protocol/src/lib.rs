@@ -65,7 +65,15 @@ use bourse_core::{Lots, Ticks};
 
 /// Version of this protocol. Bumped on any change to a message's shape or meaning; a page and a
 /// worker of different versions refuse each other at `Hello`/`Ready`.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
+
+/// Transport signal, not a protocol message: the text a Web Worker posts once its message handler
+/// is installed (messages posted to a worker before its WebAssembly has loaded are lost). The page
+/// sends `Hello` when it sees it, and queues every other request until [`ServerMessage::Ready`].
+/// On that transport the page posts [`ClientRequest`] JSON strings; the worker posts
+/// [`ServerMessage`] JSON strings, except frames, which it posts as a transferred `ArrayBuffer`
+/// holding [`encode_frame`] bytes.
+pub const WORKER_LISTENING: &str = "bourse-worker:listening";
 
 /// Most L2 rows per side a subscription may ask for ([`Subscription::depth_levels`]).
 pub const MAX_DEPTH_LEVELS: u16 = 100;

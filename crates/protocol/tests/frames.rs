@@ -290,6 +290,7 @@ fn frames_follow_a_real_simulation() {
         speed: Speed::Max,
         scenario: "calm".into(),
         seed: 7,
+        sim_events: 0,
     };
     let sub = |g: u32, interval, rows| Subscription {
         instrument: 0,

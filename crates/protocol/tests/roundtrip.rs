@@ -24,6 +24,7 @@ fn sim_state() -> SimState {
         speed: Speed::X100,
         scenario: "flash-crash".into(),
         seed: HUGE,
+        sim_events: HUGE - 1,
     }
 }
 

@@ -42,6 +42,8 @@
 #![warn(missing_docs)]
 
 mod state;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 pub use state::{default_human_deposits, HumanDeposit, WorkerError, WorkerState};
 

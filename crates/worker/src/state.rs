@@ -231,6 +231,7 @@ impl WorkerState {
             speed: self.speed,
             scenario: self.scenario.clone(),
             seed: self.seed,
+            sim_events: self.sim.steps(),
         }
     }
 
@@ -319,18 +320,27 @@ impl WorkerState {
     /// - [`Speed::Max`]: exactly [`MAX_STEPS_PER_ADVANCE`] steps (fewer when the scenario has
     ///   nothing scheduled), whatever `wall_elapsed_ns`; the clock follows the steps.
     pub fn advance(&mut self, wall_elapsed_ns: u64) -> u64 {
+        self.advance_bounded(wall_elapsed_ns, MAX_STEPS_PER_ADVANCE)
+    }
+
+    /// [`WorkerState::advance`] with a smaller step bound: at most `max_steps` steps (clamped to
+    /// `1..=`[`MAX_STEPS_PER_ADVANCE`]). The Web Worker glue calls it in chunks at
+    /// [`Speed::Max`] so that it can stop after a wall-clock budget and answer the page. At 1×,
+    /// 10× and 100× a bound that is hit leaves virtual time behind the target, as in `advance`.
+    pub fn advance_bounded(&mut self, wall_elapsed_ns: u64, max_steps: u64) -> u64 {
+        let max_steps = max_steps.clamp(1, MAX_STEPS_PER_ADVANCE);
         if !self.playing {
             return 0;
         }
         let Some(factor) = self.speed.factor() else {
-            return self.run_steps(MAX_STEPS_PER_ADVANCE);
+            return self.run_steps(max_steps);
         };
         let target = self
             .sim
             .now_ns()
             .saturating_add(wall_elapsed_ns.saturating_mul(factor as u64));
         let mut done = 0;
-        while done < MAX_STEPS_PER_ADVANCE {
+        while done < max_steps {
             match self.sim.next_wake_ns() {
                 Some(t) if t <= target => {
                     self.sim.step(&mut self.log, &mut self.events);
