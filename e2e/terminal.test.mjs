@@ -84,7 +84,7 @@ test('the market starts, the ladder fills within 3 s, and the page is served fro
   assert.ok(page.url().includes('/bourse/'), page.url());
   assert.match(page.url(), /scenario=calm&seed=42/);
   // Trades print on the tape.
-  await page.getByRole('table', { name: 'Trades' }).locator('tbody tr').first().waitFor({ timeout: 10000 });
+  await page.getByRole('table', { name: 'Trades' }).locator('tbody tr:not(.empty)').first().waitFor({ timeout: 10000 });
   // Best bid below best ask.
   const bid = Number(await bestPrice(page, 'bids'));
   const ask = Number(await bestPrice(page, 'asks'));

@@ -184,14 +184,17 @@ fn SimBar() -> impl IntoView {
     let seed_input = RwSignal::new(String::new());
     let scenario_input = RwSignal::new(String::new());
     // Keep the inputs in step with the running simulation.
+    // (Through memos: the sim state changes every frame, the scenario and seed only on reset.)
+    let identity = Memo::new(move |_| store.sim.with(|s| (s.scenario.clone(), s.seed)));
     Effect::new(move |_| {
-        let s = store.sim.get();
-        if !s.scenario.is_empty() {
-            seed_input.set(s.seed.to_string());
-            scenario_input.set(s.scenario.clone());
+        let (scenario, seed) = identity.get();
+        if !scenario.is_empty() {
+            seed_input.set(seed.to_string());
+            scenario_input.set(scenario);
         }
     });
-    let playing = move || store.sim.with(|s| s.playing);
+    let playing_memo = Memo::new(move |_| store.sim.with(|s| s.playing));
+    let playing = move || playing_memo.get();
     let toggle = move |_| {
         let c = if playing() {
             SimControl::Pause
@@ -230,7 +233,8 @@ fn SimBar() -> impl IntoView {
             Err(_) => store.notify("Seed: enter a whole number".into(), true),
         }
     };
-    let speed_value = move || match store.sim.with(|s| s.speed) {
+    let speed = Memo::new(move |_| store.sim.with(|s| s.speed));
+    let speed_value = move || match speed.get() {
         Speed::X1 => "1x",
         Speed::X10 => "10x",
         Speed::X100 => "100x",

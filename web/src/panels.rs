@@ -6,7 +6,7 @@ use crate::form::{check, lots_for_percent, FormError, FormInput};
 use crate::format::{hms, Fmt};
 use crate::store::{LadderRow, Store, LADDER_ROWS};
 use bourse_core::{Interval, OrderType, Side, TimeInForce};
-use bourse_protocol::ClientMessage;
+use bourse_protocol::{ClientMessage, TradePrint};
 use leptos::html;
 use leptos::prelude::*;
 
@@ -283,11 +283,39 @@ pub fn DepthChart() -> impl IntoView {
 
 // ------------------------------------------------------------------------------------ tape
 
-/// The trade tape: time, price, size, aggressor side (as text and colour).
+/// The trade tape: time, price, size, aggressor side (as text and colour). Fixed row slots,
+/// updated in place like the ladder's.
 #[component]
 pub fn Tape() -> impl IntoView {
     let store = expect_context::<Store>();
     let fmt = use_fmt(store);
+    let rows = store
+        .tape
+        .into_iter()
+        .map(|slot| {
+            let class = move || match slot.with(|t| t.map(|t| t.trade.aggressor)) {
+                Some(Side::Buy) => "buy",
+                Some(Side::Sell) => "sell",
+                None => "empty",
+            };
+            let cell = move |f: fn(&Fmt, &TradePrint) -> String| {
+                move || {
+                    slot.with(|t| match t {
+                        Some(t) => fmt_or(fmt, |x| f(x, t)),
+                        None => String::new(),
+                    })
+                }
+            };
+            view! {
+                <tr class=class>
+                    <td>{cell(|_, t| hms(t.ts_ns))}</td>
+                    <td class="num">{cell(|f, t| f.price(t.trade.price))}</td>
+                    <td class="num">{cell(|f, t| f.qty(t.trade.qty))}</td>
+                    <td>{cell(|_, t| if t.trade.aggressor == Side::Buy { "▲ Buy".into() } else { "▼ Sell".into() })}</td>
+                </tr>
+            }
+        })
+        .collect_view();
     view! {
         <div class="panel-head"><h2>"Trades"</h2></div>
         <table class="tape" aria-label="Trades">
@@ -299,16 +327,7 @@ pub fn Tape() -> impl IntoView {
                     <th scope="col">"Side"</th>
                 </tr>
             </thead>
-            <tbody>
-                <For each=move || store.tape.get() key=|t| (t.trade.instrument, t.trade.trade_id) let:t>
-                    <tr class=if t.trade.aggressor == Side::Buy { "buy" } else { "sell" }>
-                        <td>{hms(t.ts_ns)}</td>
-                        <td class="num">{fmt_or(fmt, |f| f.price(t.trade.price))}</td>
-                        <td class="num">{fmt_or(fmt, |f| f.qty(t.trade.qty))}</td>
-                        <td>{if t.trade.aggressor == Side::Buy { "▲ Buy" } else { "▼ Sell" }}</td>
-                    </tr>
-                </For>
-            </tbody>
+            <tbody>{rows}</tbody>
         </table>
     }
 }

@@ -11,7 +11,7 @@ use crate::chart;
 use crate::client::{self, Kind};
 use crate::form::reason_text;
 use crate::format::Fmt;
-use crate::model::{FillRow, HistoryRow, Model, Position};
+use crate::model::{FillRow, HistoryRow, Model, Position, TAPE_ROWS};
 use bourse_core::{
     rules_of, BookTicker, Candle, ExchangeConfig, InstrumentRules, Interval, Lots, OpenOrder, Side,
     Ticker24h, Ticks,
@@ -23,13 +23,21 @@ use bourse_protocol::{
 use leptos::prelude::*;
 
 /// Rows per side of the ladder.
-pub const LADDER_ROWS: usize = 14;
+pub const LADDER_ROWS: usize = 17;
 /// L2 rows per side the page subscribes to (the depth chart uses them all).
 pub const DEPTH_LEVELS: u16 = 40;
 /// Candles asked for on an interval change.
 pub const HISTORY_CANDLES: u32 = 600;
 /// Fill markers kept on the chart.
 pub const MAX_MARKERS: usize = 100;
+/// Shortest wall-clock time between two redraws of the canvas/SVG charts (candles, depth), ms:
+/// at high simulation speeds frames come every animation frame, but a chart redrawn 10 times a
+/// second reads the same and costs a fraction of the main thread (the ladder and tape still
+/// update every frame).
+pub const CHART_MIN_INTERVAL_MS: f64 = 100.0;
+/// Most candle updates held back between two chart redraws (the oldest go first; at most
+/// [`bourse_protocol::MAX_FRAME_CANDLES`] arrive per frame).
+pub const MAX_PENDING_CANDLES: usize = 2048;
 
 /// One ladder row: grouped price, size, cumulative size from the spread, the human's size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -95,14 +103,15 @@ pub struct Store {
     pub bids: [RwSignal<Option<LadderRow>>; LADDER_ROWS],
     /// Largest cumulative size shown, lots (scales the depth bars).
     pub ladder_max_cum: RwSignal<Lots>,
-    /// The full grouped L2 (depth chart).
+    /// The full grouped L2 for the depth chart, refreshed at most every
+    /// [`CHART_MIN_INTERVAL_MS`].
     pub depth: RwSignal<Depth>,
     /// L1.
     pub l1: RwSignal<BookTicker>,
     /// 24h ticker.
     pub ticker: RwSignal<Ticker24h>,
-    /// Trade tape, newest first.
-    pub tape: RwSignal<Vec<TradePrint>>,
+    /// Trade tape, newest first: [`TAPE_ROWS`] fixed row slots updated in place.
+    pub tape: [RwSignal<Option<TradePrint>>; TAPE_ROWS],
     /// The human's balances by asset.
     pub balances: RwSignal<Vec<BalanceChange>>,
     /// The human's open orders.
@@ -126,6 +135,12 @@ pub struct Store {
     model: StoredValue<Model>,
     markers: StoredValue<Vec<f64>>,
     chart_ready: StoredValue<bool>,
+    /// Candle updates not yet drawn, by open time (ns).
+    pending_candles: StoredValue<std::collections::BTreeMap<u64, Candle>>,
+    /// Depth not yet drawn.
+    pending_depth: StoredValue<Option<Depth>>,
+    /// `performance.now()` of the last chart redraw, ms.
+    last_chart_ms: StoredValue<f64>,
     next_notice: StoredValue<u64>,
 }
 
@@ -155,7 +170,7 @@ impl Store {
             depth: RwSignal::new(Depth::default()),
             l1: RwSignal::new(BookTicker::default()),
             ticker: RwSignal::new(Ticker24h::default()),
-            tape: RwSignal::new(Vec::new()),
+            tape: std::array::from_fn(|_| RwSignal::new(None)),
             balances: RwSignal::new(Vec::new()),
             open_orders: RwSignal::new(Vec::new()),
             history: RwSignal::new(Vec::new()),
@@ -169,6 +184,9 @@ impl Store {
             model: StoredValue::new(Model::default()),
             markers: StoredValue::new(Vec::new()),
             chart_ready: StoredValue::new(false),
+            pending_candles: StoredValue::new(Default::default()),
+            pending_depth: StoredValue::new(None),
+            last_chart_ms: StoredValue::new(f64::NEG_INFINITY),
             next_notice: StoredValue::new(1),
         }
     }
@@ -249,7 +267,9 @@ impl Store {
                 self.markers.set_value(Vec::new());
                 self.history.set(Vec::new());
                 self.fills.set(Vec::new());
-                self.tape.set(Vec::new());
+                for slot in &self.tape {
+                    slot.set(None);
+                }
                 self.positions.set(vec![Position::default(); n]);
                 self.sim.set(sim);
                 self.venue.set(Some(Venue {
@@ -301,6 +321,9 @@ impl Store {
             bars.extend(bar(&f, c));
         }
         chart::log_err(chart::chart_set_candles(&bars));
+        // Updates queued for the previous interval or before the history arrived are stale or
+        // already in it.
+        self.pending_candles.update_value(|p| p.clear());
         self.chart_ready.set_value(true);
     }
 
@@ -318,7 +341,7 @@ impl Store {
         if let Some(depth) = frame.depth {
             if frame.subscription.instrument == current.instrument {
                 self.set_ladder(&depth);
-                set_if_changed(self.depth, depth);
+                self.pending_depth.set_value(Some(depth));
             }
         }
         if let Some(l1) = frame.l1 {
@@ -334,19 +357,23 @@ impl Store {
                 }
                 m.on_trades(&frame.trades)
             });
-            self.tape
-                .set(self.model.with_value(|m| m.tape.iter().copied().collect()));
+            self.model.with_value(|m| {
+                for (i, slot) in self.tape.iter().enumerate() {
+                    set_if_changed(*slot, m.tape.get(i).copied());
+                }
+            });
         }
         if same_sub && self.chart_ready.get_value() && !frame.candles.is_empty() {
-            if let Some(f) = self.fmt() {
+            self.pending_candles.update_value(|p| {
                 for c in frame.candles.iter().filter(|c| c.close > 0) {
-                    let b = bar(&f, c);
-                    chart::log_err(chart::chart_update_candle(
-                        b[0], b[1], b[2], b[3], b[4], b[5],
-                    ));
+                    p.insert(c.open_time_ns, *c);
                 }
-            }
+                while p.len() > MAX_PENDING_CANDLES {
+                    p.pop_first();
+                }
+            });
         }
+        self.flush_charts(false);
         if !frame.executions.is_empty() {
             let fills = self
                 .model
@@ -381,6 +408,33 @@ impl Store {
         }
         if frame.l3.is_some() || current.l3_level.is_none() {
             set_if_changed(self.l3, frame.l3);
+        }
+    }
+
+    /// Draw held-back candle and depth updates if [`CHART_MIN_INTERVAL_MS`] passed (or `force`).
+    pub fn flush_charts(&self, force: bool) {
+        let now = now_ms();
+        if !force && now - self.last_chart_ms.get_value() < CHART_MIN_INTERVAL_MS {
+            return;
+        }
+        self.last_chart_ms.set_value(now);
+        if let Some(d) = self.pending_depth.try_update_value(|d| d.take()).flatten() {
+            set_if_changed(self.depth, d);
+        }
+        let pending = self
+            .pending_candles
+            .try_update_value(std::mem::take)
+            .unwrap_or_default();
+        if pending.is_empty() || !self.chart_ready.get_value() {
+            return;
+        }
+        if let Some(f) = self.fmt() {
+            for c in pending.values() {
+                let b = bar(&f, c);
+                chart::log_err(chart::chart_update_candle(
+                    b[0], b[1], b[2], b[3], b[4], b[5],
+                ));
+            }
         }
     }
 
@@ -459,6 +513,14 @@ impl Default for Store {
     fn default() -> Self {
         Store::new()
     }
+}
+
+/// `performance.now()` in ms (0 where there is no window, e.g. native tests).
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
 }
 
 /// A candle as chart numbers `[time_s, open, high, low, close, volume]`.
