@@ -15,7 +15,7 @@ use bourse_protocol::TradePrint;
 use std::collections::VecDeque;
 
 /// Rows kept on the trade tape.
-pub const TAPE_ROWS: usize = 32;
+pub const TAPE_ROWS: usize = 24;
 /// Rows kept in the order history.
 pub const HISTORY_ROWS: usize = 200;
 /// Rows kept in the fills table.

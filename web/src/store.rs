@@ -23,7 +23,7 @@ use bourse_protocol::{
 use leptos::prelude::*;
 
 /// Rows per side of the ladder.
-pub const LADDER_ROWS: usize = 17;
+pub const LADDER_ROWS: usize = 15;
 /// L2 rows per side the page subscribes to (the depth chart uses them all).
 pub const DEPTH_LEVELS: u16 = 40;
 /// Candles asked for on an interval change.
