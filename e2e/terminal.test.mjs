@@ -219,6 +219,81 @@ test('rejects show their reason: the form\'s check and the exchange\'s', async (
   await page.close();
 });
 
+test('amend changes a resting order, cancel all empties Open orders', async () => {
+  const page = await open('scenario=calm&seed=21');
+  await page.getByRole('table', { name: 'Order book' }).locator('tbody.bids tr:not(.empty)').first()
+    .waitFor({ timeout: 5000 });
+  await pause(page);
+  const bid = units(await bestPrice(page, 'bids'), 2) - 50n;
+  const text = (t) => `${t / 100n}.${String(t % 100n).padStart(2, '0')}`;
+  for (const [p, q] of [[bid, '0.01000'], [bid - 10n, '0.02000']]) {
+    await page.getByLabel('Price', { exact: true }).fill(text(p));
+    await page.getByLabel('Quantity', { exact: true }).fill(q);
+    await page.getByRole('button', { name: 'Buy', exact: true }).click();
+  }
+  const open_ = page.getByRole('table', { name: 'Open orders' });
+  await open_.locator('tbody tr').nth(1).waitFor({ timeout: 5000 });
+  const row = open_.locator('tbody tr', { hasText: text(bid) });
+  await row.getByRole('button', { name: 'Amend' }).click();
+  await row.getByLabel('New quantity').fill('0.00500');
+  await row.getByRole('button', { name: 'Save' }).click();
+  await open_.locator('tbody tr', { hasText: '0.00500' }).waitFor({ timeout: 5000 });
+  // A quantity reduction keeps the price.
+  assert.match(await open_.locator('tbody tr', { hasText: '0.00500' }).innerText(), new RegExp(text(bid).replace('.', '\\.')));
+  await page.getByRole('button', { name: 'Cancel all' }).click();
+  await open_.locator('tbody tr').first().waitFor({ state: 'detached', timeout: 5000 });
+  assert.equal((await balances(page)).USDT.locked, '0.00000000');
+  await page.close();
+});
+
+test('reset puts scenario and seed in the URL, and the same link gives the same market', async () => {
+  const page = await open('scenario=calm&seed=5');
+  await page.getByRole('table', { name: 'Order book' }).locator('tbody.bids tr:not(.empty)').first()
+    .waitFor({ timeout: 5000 });
+  await page.getByLabel('Scenario').selectOption('thin');
+  await page.getByLabel('Seed').fill('777');
+  await page.getByRole('button', { name: 'Reset' }).click();
+  await page.waitForURL(/scenario=thin&seed=777/, { timeout: 5000 });
+  // Two pages on the same link, paused and stepped to the same number of simulation events, show
+  // the same digest: the market is a function of scenario and seed.
+  const other = await open(page.url().split('?')[1]);
+  const eventsOf = async (p) => Number(await p.getByLabel('Simulation events').innerText());
+  for (const p of [page, other]) {
+    await p.getByRole('table', { name: 'Order book' }).locator('tbody.bids tr:not(.empty)').first()
+      .waitFor({ timeout: 5000 });
+    await pause(p);
+  }
+  await page.waitForTimeout(300);
+  const target = Math.max(await eventsOf(page), await eventsOf(other)) + 700;
+  const digests = [];
+  for (const p of [page, other]) {
+    for (let i = 0; i < 20 && (await eventsOf(p)) < target; i++) {
+      const now = await eventsOf(p);
+      await p.getByLabel('Step events').fill(String(Math.min(500, target - now)));
+      await p.getByRole('button', { name: 'Step', exact: true }).click();
+      await p.waitForFunction((b) => Number(document.querySelector('output[aria-label="Simulation events"]').textContent) > b,
+        now, { timeout: 5000 });
+    }
+    assert.equal(await eventsOf(p), target);
+    digests.push(await p.getByLabel('Digest').innerText());
+  }
+  assert.equal(digests[0], digests[1]);
+  await other.close();
+  await page.close();
+});
+
+test('on a laptop screen (1280×720) the terminal fits the width', async () => {
+  const page = await open('scenario=calm&seed=42', { width: 1280, height: 720 });
+  await page.getByRole('table', { name: 'Order book' }).locator('tbody.bids tr:not(.empty)').first()
+    .waitFor({ timeout: 5000 });
+  const [scroll, inner] = await page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+  assert.ok(scroll <= inner, `page is ${scroll} px wide in a ${inner} px window`);
+  for (const name of ['Order book', 'Trades', 'Open orders', 'Balances']) {
+    assert.ok(await page.getByRole('table', { name }).isVisible(), name);
+  }
+  await page.close();
+});
+
 test('screenshot of the terminal for the README', async () => {
   const page = await open('scenario=volatile&seed=42');
   await page.getByRole('table', { name: 'Order book' }).locator('tbody.bids tr:not(.empty)').first()
