@@ -282,6 +282,29 @@ test('reset puts scenario and seed in the URL, and the same link gives the same 
   await page.close();
 });
 
+test('switching the instrument shows its own book, grid and orders', async () => {
+  const page = await open('scenario=calm&seed=2');
+  const book = page.getByRole('table', { name: 'Order book' });
+  await book.locator('tbody.bids tr:not(.empty)').first().waitFor({ timeout: 5000 });
+  await page.getByLabel('Instrument').selectOption({ label: 'ETH-USDT' });
+  await book.getByText('Size (ETH)').waitFor({ timeout: 5000 });
+  // Nobody quotes ETH-USDT in `calm`: the human's bid is the whole book.
+  await page.getByLabel('Price', { exact: true }).fill('2990.50');
+  await page.getByLabel('Quantity', { exact: true }).fill('0.0100');
+  await page.getByRole('button', { name: 'Buy', exact: true }).click();
+  const level = book.locator('tbody.bids tr', { hasText: '2990.50' });
+  await level.waitFor({ timeout: 5000 });
+  assert.match(await level.locator('td.mine').innerText(), /0\.0100/);
+  const row = page.getByRole('table', { name: 'Open orders' }).locator('tbody tr', { hasText: 'ETH-USDT' });
+  await row.waitFor({ timeout: 5000 });
+  // ETH's lot is 0.0001: a fifth decimal is refused by the form with the core's reason.
+  await page.getByLabel('Quantity', { exact: true }).fill('0.01005');
+  await page.getByRole('button', { name: 'Buy', exact: true }).click();
+  await page.getByText('QUANTITY_NOT_ON_LOT').waitFor({ timeout: 3000 });
+  assert.equal(await page.getByLabel('Quantity', { exact: true }).getAttribute('step'), '0.0001');
+  await page.close();
+});
+
 test('on a laptop screen (1280×720) the terminal fits the width', async () => {
   const page = await open('scenario=calm&seed=42', { width: 1280, height: 720 });
   await page.getByRole('table', { name: 'Order book' }).locator('tbody.bids tr:not(.empty)').first()

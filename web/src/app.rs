@@ -120,6 +120,20 @@ fn TickerBar() -> impl IntoView {
                 .unwrap_or_else(|| "connecting…".into())
         })
     };
+    let instruments = move || {
+        store.venue.with(|v| {
+            v.as_ref()
+                .map(|v| {
+                    v.config
+                        .instruments
+                        .iter()
+                        .enumerate()
+                        .map(|(i, s)| (i as u32, s.symbol.clone()))
+                        .collect::<Vec<_>>()
+                })
+                .unwrap_or_default()
+        })
+    };
     let price = move |ticks: i64| {
         fmt.with(|f| {
             f.as_ref()
@@ -160,7 +174,18 @@ fn TickerBar() -> impl IntoView {
     view! {
         <div class="ticker" aria-label="Ticker">
             <span class="brand">"Bourse"</span>
-            <strong class="symbol">{symbol}</strong>
+            <Show when=move || store.venue.with(|v| v.is_some()) fallback=move || view! { <strong class="symbol">{symbol}</strong> }>
+                <select class="symbol" aria-label="Instrument" prop:value=move || store.sub.with(|s| s.instrument.to_string())
+                    on:change=move |ev| {
+                        if let Ok(i) = event_target_value(&ev).parse::<u32>() {
+                            store.set_instrument(i);
+                        }
+                    }>
+                    <For each=instruments key=|x| x.0 let:x>
+                        <option value=x.0.to_string()>{x.1.clone()}</option>
+                    </For>
+                </select>
+            </Show>
             <span class="last" aria-label="Last price">{move || price(store.ticker.with(|t| t.last))}</span>
             <span class=change_class aria-label="24h change">{change}</span>
             <span class="stat">"24h high " {move || price(store.ticker.with(|t| t.high))}</span>

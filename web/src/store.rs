@@ -501,6 +501,27 @@ impl Store {
         chart::log_err(chart::chart_set_price_lines(&lines));
     }
 
+    /// Show another instrument: resubscribe (the next frame is full), reload candle history,
+    /// forget the L3 level and the form's price (it was on the other instrument's grid).
+    pub fn set_instrument(&self, instrument: u32) {
+        if self.sub.with_untracked(|s| s.instrument) == instrument {
+            return;
+        }
+        self.sub.update(|s| {
+            s.instrument = instrument;
+            s.l3_level = None;
+        });
+        self.form_price.set(String::new());
+        self.l3.set(None);
+        self.ticker.set(Ticker24h::default());
+        self.l1.set(BookTicker::default());
+        self.pending_depth.set_value(None);
+        // Markers are the previous instrument's fills.
+        self.markers.set_value(Vec::new());
+        self.resubscribe();
+        self.redraw_markers();
+    }
+
     /// Change the candle interval: resubscribe and reload history.
     pub fn set_interval(&self, interval: Interval) {
         self.sub.update(|s| s.candle_interval = interval);
