@@ -325,7 +325,14 @@ test('screenshot of the terminal for the README', async () => {
   await page.waitForTimeout(6000);
   await page.getByLabel('Speed').selectOption('1x');
   await pause(page);
-  // A resting bid a little below the best bid, and its level's FIFO queue in the L3 view.
+  // A taker fill (IOC at the best ask), then a resting bid a little below the best bid and its
+  // level's FIFO queue in the L3 view; the market stays paused for the picture.
+  await page.getByLabel('Time in force').selectOption('IOC');
+  await page.getByLabel('Price', { exact: true }).fill(await bestPrice(page, 'asks'));
+  await page.getByLabel('Quantity', { exact: true }).fill('0.02');
+  await page.getByRole('button', { name: 'Buy', exact: true }).click();
+  await page.getByRole('table', { name: 'Fills' }).locator('tbody tr').first().waitFor({ timeout: 5000 });
+  await page.getByLabel('Time in force').selectOption('GTC');
   const bid = units(await bestPrice(page, 'bids'), 2) - 3n;
   const bidText = `${bid / 100n}.${String(bid % 100n).padStart(2, '0')}`;
   await page.getByLabel('Price', { exact: true }).fill(bidText);
@@ -335,8 +342,11 @@ test('screenshot of the terminal for the README', async () => {
   await level.waitFor({ timeout: 5000 });
   await level.click();
   await page.getByRole('table', { name: 'Queue' }).locator('tbody tr', { hasText: 'you' }).waitFor({ timeout: 5000 });
-  await page.getByRole('button', { name: 'Play' }).click();
-  await page.waitForTimeout(1500);
+  // Subscribing to a level's queue (a full frame) keeps the trade tape.
+  await page.waitForTimeout(300);
+  assert.ok(await page.getByRole('table', { name: 'Trades' }).locator('tbody tr:not(.empty)').count() > 0,
+    'the tape survived the L3 subscription');
+  await page.waitForTimeout(500);
   await page.screenshot({ path: path.join(ROOT, 'target', 'terminal.png'), fullPage: true });
   assert.deepEqual(pageErrors, []);
   await page.close();

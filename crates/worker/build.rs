@@ -35,7 +35,10 @@
 mod worker;
 
 // `state.rs` refers to these as `crate::…`.
-use worker::{DEFAULT_HUMAN_BASE, DEFAULT_HUMAN_QUOTE, MAX_STEPS_PER_ADVANCE, MAX_STEP_EVENTS};
+use worker::{
+    DEFAULT_HUMAN_BASE, DEFAULT_HUMAN_QUOTE, MAX_FAST_FORWARD_STEPS, MAX_STEPS_PER_ADVANCE,
+    MAX_STEP_EVENTS,
+};
 
 use bourse_core::{from_grid, Interval, OrderType, Side, StpMode, TimeInForce};
 use bourse_protocol::{

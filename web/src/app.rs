@@ -12,6 +12,11 @@ use leptos::prelude::*;
 /// Scenario used when the URL names none.
 pub const DEFAULT_SCENARIO: &str = "calm";
 
+/// Virtual time a fresh market runs at once before the page shows it (a `FastForward` after
+/// every `Ready`), so the chart has history and the book has settled when the human arrives:
+/// 15 minutes, ns. Deterministic: the same scenario and seed give the same market.
+pub const WARMUP_NS: u64 = 15 * 60 * 1_000_000_000;
+
 thread_local! {
     /// True once the URL's scenario and seed were applied (the first `Ready` only).
     static URL_APPLIED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
@@ -42,7 +47,8 @@ pub fn write_url(scenario: &str, seed: u64) {
 }
 
 /// Called on every `Ready`: the first one applies the URL (a `Reset` if it differs, which brings
-/// another `Ready`); then subscribe, load candle history and play.
+/// another `Ready`); then run [`WARMUP_NS`] of the market at once, subscribe, load candle history
+/// and play.
 pub fn on_ready(store: Store) {
     client::reset_flow();
     if !URL_APPLIED.with(|a| a.replace(true)) {
@@ -66,6 +72,12 @@ pub fn on_ready(store: Store) {
     }
     let sim = store.sim.get_untracked();
     write_url(&sim.scenario, sim.seed);
+    client::send(
+        ClientMessage::Sim(SimControl::FastForward {
+            virtual_ns: WARMUP_NS,
+        }),
+        Kind::Other,
+    );
     store.resubscribe();
     client::send(ClientMessage::Sim(SimControl::Play), Kind::Other);
 }

@@ -350,13 +350,11 @@ impl Store {
         if let Some(t) = frame.ticker {
             set_if_changed(self.ticker, t);
         }
-        if !frame.trades.is_empty() || frame.full {
-            self.model.update_value(|m| {
-                if frame.full {
-                    m.tape.clear();
-                }
-                m.on_trades(&frame.trades)
-            });
+        // Trades of another instrument (frames built before a switch took effect) are skipped; the
+        // tape is cleared by `set_instrument` and on `Ready`, not by full frames (a full frame
+        // follows any subscription change, e.g. clicking a level for its L3 queue).
+        if !frame.trades.is_empty() && frame.subscription.instrument == current.instrument {
+            self.model.update_value(|m| m.on_trades(&frame.trades));
             self.model.with_value(|m| {
                 for (i, slot) in self.tape.iter().enumerate() {
                     set_if_changed(*slot, m.tape.get(i).copied());
@@ -516,8 +514,12 @@ impl Store {
         self.ticker.set(Ticker24h::default());
         self.l1.set(BookTicker::default());
         self.pending_depth.set_value(None);
-        // Markers are the previous instrument's fills.
+        // Markers and the tape are the previous instrument's.
         self.markers.set_value(Vec::new());
+        self.model.update_value(|m| m.tape.clear());
+        for slot in &self.tape {
+            slot.set(None);
+        }
         self.resubscribe();
         self.redraw_markers();
     }

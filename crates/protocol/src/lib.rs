@@ -65,7 +65,10 @@ use bourse_core::{Lots, Ticks};
 
 /// Version of this protocol. Bumped on any change to a message's shape or meaning; a page and a
 /// worker of different versions refuse each other at `Hello`/`Ready`.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
+
+/// Most virtual time one `SimControl::FastForward` may ask for: one hour, ns.
+pub const MAX_FAST_FORWARD_NS: u64 = 3_600 * 1_000_000_000;
 
 /// Transport signal, not a protocol message: the text a Web Worker posts once its message handler
 /// is installed (messages posted to a worker before its WebAssembly has loaded are lost). The page

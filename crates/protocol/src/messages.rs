@@ -144,6 +144,16 @@ pub enum SimControl {
     },
     /// Set the speed (takes effect immediately, playing or not).
     Speed(Speed),
+    /// Run `virtual_ns` of virtual time at once, playing or paused (the play state is kept): every
+    /// simulation event scheduled up to `now + virtual_ns` runs and the clock ends there, exactly
+    /// as if the market had played that long at any speed. Refused above
+    /// [`crate::MAX_FAST_FORWARD_NS`]; the worker may stop early after its own step bound (the
+    /// clock then stays at the last step). The terminal uses it to give a fresh market some
+    /// history before the human arrives.
+    FastForward {
+        /// Virtual time to run, ns, `1..=`[`crate::MAX_FAST_FORWARD_NS`].
+        virtual_ns: u64,
+    },
     /// Throw the simulation away and start `scenario` (a preset name, see
     /// [`ServerMessage::Ready::scenarios`]) from `seed`, paused. The human's account is recreated.
     Reset {

@@ -34,7 +34,8 @@
 //! ## Bounds
 //! - One [`WorkerState::advance`] call runs at most [`MAX_STEPS_PER_ADVANCE`] steps, at any speed
 //!   (at 1×/10×/100× virtual time then lags behind the wall clock instead of flooding the page).
-//! - One `Step{events}` runs at most [`MAX_STEP_EVENTS`] steps (more is refused).
+//! - One `Step{events}` runs at most [`MAX_STEP_EVENTS`] steps (more is refused); one
+//!   `FastForward` at most [`MAX_FAST_FORWARD_STEPS`].
 //! - Events are handed to the [`bourse_protocol::FrameBuilder`] after every step or command and the
 //!   scratch buffers are cleared, so the worker holds at most one step's events; the command log is
 //!   not kept (the exchange's running event digest stands for it).
@@ -58,6 +59,11 @@ pub const MAX_STEPS_PER_ADVANCE: u64 = 20_000;
 /// Most steps a single `Sim(Step{events})` request may ask for; larger requests are refused with
 /// [`bourse_protocol::RejectReason::InvalidRequest`].
 pub const MAX_STEP_EVENTS: u32 = MAX_STEPS_PER_ADVANCE as u32;
+
+/// Most simulation steps one `Sim(FastForward{..})` request runs (then it stops early, with the
+/// clock at the last step): 25 × [`MAX_STEPS_PER_ADVANCE`], a fraction of a second in
+/// WebAssembly for the presets.
+pub const MAX_FAST_FORWARD_STEPS: u64 = 25 * MAX_STEPS_PER_ADVANCE;
 
 /// Default human deposit of the quote asset of BTC-USDT (USDT), whole coins.
 pub const DEFAULT_HUMAN_QUOTE: u64 = 100_000;

@@ -1,6 +1,9 @@
 //! [`WorkerState`]: the simulation, the human's account, the virtual clock and protocol handling.
 
-use crate::{DEFAULT_HUMAN_BASE, DEFAULT_HUMAN_QUOTE, MAX_STEPS_PER_ADVANCE, MAX_STEP_EVENTS};
+use crate::{
+    DEFAULT_HUMAN_BASE, DEFAULT_HUMAN_QUOTE, MAX_FAST_FORWARD_STEPS, MAX_STEPS_PER_ADVANCE,
+    MAX_STEP_EVENTS,
+};
 use bourse_core::{
     from_grid, unit_step, AccountId, AssetId, Command, Event, Exchange, ExchangeConfig, Sequenced,
     SequencedCommand, Units,
@@ -309,6 +312,29 @@ impl WorkerState {
         done
     }
 
+    /// Run every simulation event up to `now + virtual_ns` (at most [`MAX_FAST_FORWARD_STEPS`]
+    /// steps), then move the clock to the target if the bound was not hit; returns the steps run.
+    /// The same steps, in the same order, as playing for that long at any speed.
+    fn fast_forward(&mut self, virtual_ns: u64) -> u64 {
+        let target = self.sim.now_ns().saturating_add(virtual_ns);
+        let mut done = 0;
+        while done < MAX_FAST_FORWARD_STEPS {
+            match self.sim.next_wake_ns() {
+                Some(t) if t <= target => {
+                    self.sim.step(&mut self.log, &mut self.events);
+                    self.flush();
+                    done += 1;
+                }
+                _ => break,
+            }
+        }
+        if self.sim.next_wake_ns().is_none_or(|t| t > target) {
+            self.sim.run_until(target, &mut self.log, &mut self.events);
+            self.flush();
+        }
+        done
+    }
+
     /// Advance the virtual clock for `wall_elapsed_ns` of wall-clock time (ns since the previous
     /// call, measured by the host); returns the number of simulation steps run.
     ///
@@ -462,6 +488,15 @@ impl WorkerState {
             SimControl::Play => self.playing = true,
             SimControl::Pause => self.playing = false,
             SimControl::Speed(s) => self.speed = s,
+            SimControl::FastForward { virtual_ns } => {
+                if virtual_ns == 0 || virtual_ns > bourse_protocol::MAX_FAST_FORWARD_NS {
+                    return vec![invalid(format!(
+                        "FastForward virtual_ns must be in 1..={}, got {virtual_ns}",
+                        bourse_protocol::MAX_FAST_FORWARD_NS
+                    ))];
+                }
+                self.fast_forward(virtual_ns);
+            }
             SimControl::Step { events } => {
                 if self.playing {
                     return vec![invalid("Step is only allowed while paused".into())];

@@ -471,3 +471,61 @@ fn same_scenario_seed_and_calls_give_the_same_digest() {
     assert_eq!(a.1, b.1);
     assert_ne!(scripted_run(100).0, a.0);
 }
+
+// FastForward runs exactly what playing for the same virtual time runs: same clock, same number
+// of simulation events, same event digest; it keeps the play state and refuses out-of-range
+// requests without changing anything.
+#[test]
+fn fast_forward_equals_playing_for_the_same_time() {
+    let ten_min = 600 * SECOND;
+    let mut a = started(31);
+    let t0 = a.now_ns();
+    sim(
+        &mut a,
+        2,
+        SimControl::FastForward {
+            virtual_ns: ten_min,
+        },
+    );
+    assert!(!a.is_playing());
+    assert_eq!(a.now_ns(), t0 + ten_min);
+    assert!(a.sim_steps() > 100, "only {} steps", a.sim_steps());
+
+    let mut b = started(31);
+    sim(&mut b, 2, SimControl::Speed(Speed::X10));
+    sim(&mut b, 3, SimControl::Play);
+    for _ in 0..600 {
+        b.advance(SECOND / 10); // 1 virtual second each at 10×
+    }
+    sim(&mut b, 4, SimControl::Pause);
+    assert_eq!(b.now_ns(), a.now_ns());
+    assert_eq!(b.sim_steps(), a.sim_steps());
+    assert_eq!(b.exchange().event_digest(), a.exchange().event_digest());
+    assert_eq!(b.exchange().state_digest(), a.exchange().state_digest());
+
+    let before = (a.now_ns(), a.sim_steps(), a.exchange().event_digest());
+    for bad in [0, bourse_protocol::MAX_FAST_FORWARD_NS + 1] {
+        let out = a.handle(req(
+            9,
+            ClientMessage::Sim(SimControl::FastForward { virtual_ns: bad }),
+        ));
+        assert!(
+            matches!(
+                out.as_slice(),
+                [ServerMessage::Rejected {
+                    reason: RejectReason::InvalidRequest,
+                    ..
+                }]
+            ),
+            "{out:?}"
+        );
+    }
+    assert_eq!(
+        before,
+        (a.now_ns(), a.sim_steps(), a.exchange().event_digest())
+    );
+    // Playing state is kept.
+    sim(&mut a, 10, SimControl::Play);
+    sim(&mut a, 11, SimControl::FastForward { virtual_ns: SECOND });
+    assert!(a.is_playing());
+}
