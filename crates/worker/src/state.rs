@@ -312,15 +312,14 @@ impl WorkerState {
         done
     }
 
-    /// Run every simulation event up to `now + virtual_ns` (at most [`MAX_FAST_FORWARD_STEPS`]
-    /// steps), then move the clock to the target if the bound was not hit; returns the steps run.
-    /// The same steps, in the same order, as playing for that long at any speed.
-    fn fast_forward(&mut self, virtual_ns: u64) -> u64 {
-        let target = self.sim.now_ns().saturating_add(virtual_ns);
+    /// Run every simulation event scheduled up to `target_ns`, at most `max_steps` of them; if
+    /// none is left before the target, move the clock to it (this runs no step). Returns the
+    /// steps run. The same steps, in the same order, whatever the split into calls.
+    fn run_to(&mut self, target_ns: u64, max_steps: u64) -> u64 {
         let mut done = 0;
-        while done < MAX_FAST_FORWARD_STEPS {
+        while done < max_steps {
             match self.sim.next_wake_ns() {
-                Some(t) if t <= target => {
+                Some(t) if t <= target_ns => {
                     self.sim.step(&mut self.log, &mut self.events);
                     self.flush();
                     done += 1;
@@ -328,11 +327,19 @@ impl WorkerState {
                 _ => break,
             }
         }
-        if self.sim.next_wake_ns().is_none_or(|t| t > target) {
-            self.sim.run_until(target, &mut self.log, &mut self.events);
+        if self.sim.next_wake_ns().is_none_or(|t| t > target_ns) {
+            self.sim
+                .run_until(target_ns, &mut self.log, &mut self.events);
             self.flush();
         }
         done
+    }
+
+    /// `Sim(FastForward{virtual_ns})`: [`Self::run_to`] `now + virtual_ns` with at most
+    /// [`MAX_FAST_FORWARD_STEPS`] steps.
+    fn fast_forward(&mut self, virtual_ns: u64) -> u64 {
+        let target = self.sim.now_ns().saturating_add(virtual_ns);
+        self.run_to(target, MAX_FAST_FORWARD_STEPS)
     }
 
     /// Advance the virtual clock for `wall_elapsed_ns` of wall-clock time (ns since the previous
@@ -365,23 +372,7 @@ impl WorkerState {
             .sim
             .now_ns()
             .saturating_add(wall_elapsed_ns.saturating_mul(factor as u64));
-        let mut done = 0;
-        while done < max_steps {
-            match self.sim.next_wake_ns() {
-                Some(t) if t <= target => {
-                    self.sim.step(&mut self.log, &mut self.events);
-                    self.flush();
-                    done += 1;
-                }
-                _ => break,
-            }
-        }
-        if self.sim.next_wake_ns().is_none_or(|t| t > target) {
-            // No wake-up left before the target: this runs no step, it only moves the clock.
-            self.sim.run_until(target, &mut self.log, &mut self.events);
-            self.flush();
-        }
-        done
+        self.run_to(target, max_steps)
     }
 
     /// The next frame: everything that changed since the previous one, at the virtual clock.
