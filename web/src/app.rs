@@ -50,7 +50,6 @@ pub fn write_url(scenario: &str, seed: u64) {
 /// another `Ready`); then run [`WARMUP_NS`] of the market at once, subscribe, load candle history
 /// and play.
 pub fn on_ready(store: Store) {
-    client::reset_flow();
     if !URL_APPLIED.with(|a| a.replace(true)) {
         let (scenario, seed) = url_params();
         let known = store

@@ -204,12 +204,3 @@ pub fn on_animation_frame() {
         send(ClientMessage::RequestFrame, Kind::Other);
     }
 }
-
-/// Forget an outstanding frame request (after a reset, whose Ready restarts the conversation).
-pub fn reset_flow() {
-    CLIENT.with(|c| {
-        if let Some(c) = c.borrow_mut().as_mut() {
-            c.frame_outstanding = false;
-        }
-    });
-}

@@ -6,7 +6,7 @@ use bourse_core::{
     check_order_fields, fee_units, InstrumentRules, InstrumentSpec, Lots, NewOrder, OrderType,
     Reason, Side, StpMode, Ticks, TimeInForce, Units,
 };
-use bourse_protocol::OrderRequest;
+use bourse_protocol::{wire_name, OrderRequest};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
@@ -61,7 +61,7 @@ impl std::fmt::Display for FormError {
 
 /// The wire name of a reason (`PRICE_NOT_ON_TICK`) followed by a plain explanation.
 pub fn reason_text(r: Reason) -> String {
-    let code = serde_json_name(r);
+    let code = wire_name(&r);
     let why = match r {
         Reason::PriceNotOnTick => "price is not a multiple of the tick size",
         Reason::QuantityNotOnLot => "quantity is not a multiple of the lot size",
@@ -84,19 +84,6 @@ pub fn reason_text(r: Reason) -> String {
     } else {
         format!("{code}: {why}")
     }
-}
-
-/// `Reason` as it reads on the wire (`SCREAMING_SNAKE_CASE`).
-pub fn serde_json_name(r: Reason) -> String {
-    let s = format!("{r:?}");
-    let mut out = String::with_capacity(s.len() + 4);
-    for (i, c) in s.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.push(c.to_ascii_uppercase());
-    }
-    out
 }
 
 fn parse(field: &'static str, s: &str) -> Result<Decimal, FormError> {
@@ -262,7 +249,11 @@ mod tests {
     // Reason codes print as on the wire.
     #[test]
     fn reason_names() {
-        assert_eq!(serde_json_name(Reason::PriceNotOnTick), "PRICE_NOT_ON_TICK");
+        assert_eq!(wire_name(&Reason::PriceNotOnTick), "PRICE_NOT_ON_TICK");
+        assert_eq!(
+            wire_name(&bourse_core::OrderStatus::PartiallyFilled),
+            "PARTIALLY_FILLED"
+        );
         assert!(reason_text(Reason::InsufficientBalance).starts_with("INSUFFICIENT_BALANCE: "));
     }
 }

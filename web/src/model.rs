@@ -266,9 +266,9 @@ mod tests {
         assert_eq!((p.lots, p.cost, p.realised), (3, 120, 20));
     }
 
-    // With the real BTC-USDT grid: long 100 lots (0.001 BTC) at 60000.00 → one lot-tick is 1e-7
-    // USDT... the notional of 100 lots at 6_000_000 ticks is 60 USDT = 60e8 units; at a mark of
-    // 6_100_000 ticks the position is worth 61 USDT: unrealised +1 USDT = 1e8 units.
+    // With the real BTC-USDT grid (one tick × one lot = 1e-7 USDT = 10 units): 100 lots (0.001 BTC)
+    // at 6_000_000 ticks (60000.00) cost 60 USDT = 6e9 units; at a mark of 6_100_000 ticks they are
+    // worth 61 USDT: unrealised +1 USDT = 1e8 units.
     #[test]
     fn unrealised_and_average_entry_on_the_real_grid() {
         let r = rules();

@@ -2,7 +2,7 @@
 
 use crate::chart;
 use crate::client::{self, Kind};
-use crate::form::{check, lots_for_percent, FormError, FormInput};
+use crate::form::{check, lots_for_percent, FormInput};
 use crate::format::{hms, Fmt};
 use crate::store::{LadderRow, Store, LADDER_ROWS};
 use bourse_core::{Interval, OrderType, Side, TimeInForce};
@@ -230,28 +230,22 @@ pub fn DepthChart() -> impl IntoView {
             let max = total(&d.bids).max(total(&d.asks)).max(1) as f64;
             let x = |p: i64| (p as f64 - lo) / span * W;
             let y = |c: u64| H - (c as f64 / max) * (H - 4.0);
-            let mut bid = String::new();
-            let mut cum = 0;
-            if let Some(first) = d.bids.first() {
-                bid.push_str(&format!("M{:.1},{H} ", x(first.price)));
-            }
-            for r in &d.bids {
-                bid.push_str(&format!("L{:.1},{:.1} ", x(r.price), y(cum)));
-                cum += r.qty;
-                bid.push_str(&format!("L{:.1},{:.1} ", x(r.price), y(cum)));
-            }
-            bid.push_str(&format!("L0,{:.1} L0,{H} Z", y(cum)));
-            let mut ask = String::new();
-            cum = 0;
-            if let Some(first) = d.asks.first() {
-                ask.push_str(&format!("M{:.1},{H} ", x(first.price)));
-            }
-            for r in &d.asks {
-                ask.push_str(&format!("L{:.1},{:.1} ", x(r.price), y(cum)));
-                cum += r.qty;
-                ask.push_str(&format!("L{:.1},{:.1} ", x(r.price), y(cum)));
-            }
-            ask.push_str(&format!("L{W},{:.1} L{W},{H} Z", y(cum)));
+            // A closed step path: from the best level outwards to the chart's edge `edge_x`.
+            let steps = |rows: &[bourse_protocol::L2Row], edge_x: f64| {
+                let mut path = String::new();
+                let mut cum = 0;
+                if let Some(first) = rows.first() {
+                    path.push_str(&format!("M{:.1},{H} ", x(first.price)));
+                }
+                for r in rows {
+                    path.push_str(&format!("L{:.1},{:.1} ", x(r.price), y(cum)));
+                    cum += r.qty;
+                    path.push_str(&format!("L{:.1},{:.1} ", x(r.price), y(cum)));
+                }
+                path.push_str(&format!("L{edge_x},{:.1} L{edge_x},{H} Z", y(cum)));
+                path
+            };
+            let (bid, ask) = (steps(&d.bids, 0.0), steps(&d.asks, W));
             let fmt = store.fmt();
             let label = fmt
                 .map(|f| {
@@ -468,11 +462,7 @@ pub fn OrderEntry() -> impl IntoView {
             client::send(ClientMessage::PlaceOrder(c.request), Kind::Order);
         }
         Some(Err(e)) => {
-            let text = match e {
-                FormError::Rejected(_) => format!("Not sent: {e}"),
-                FormError::Unparsable(_) => format!("Not sent: {e}"),
-            };
-            form_error.set(Some(text));
+            form_error.set(Some(format!("Not sent: {e}")));
         }
         None => form_error.set(Some("Not connected yet".into())),
     };
@@ -494,21 +484,16 @@ pub fn OrderEntry() -> impl IntoView {
                 .map(|b| b.available)
                 .unwrap_or(0)
         });
-        let price = {
-            let typed = fmt.with_untracked(|f| {
-                f.as_ref().and_then(|_| {
-                    let s = store.form_price.get_untracked();
-                    let ins_spec = store.venue.with_untracked(|v| {
-                        v.as_ref().map(|v| v.config.instruments[ins].tick_size)
-                    })?;
-                    let d = s.trim().parse::<rust_decimal::Decimal>().ok()?;
-                    bourse_core::to_grid(d, ins_spec).ok()
-                })
-            });
-            match (order_type.get_untracked(), typed) {
-                (OrderType::Market, _) | (_, None) => reference(ins),
-                (_, Some(t)) => t,
-            }
+        // The typed limit price in ticks; the reference price for market orders or when the
+        // price is empty or off the grid.
+        let typed = store.venue.with_untracked(|v| {
+            let tick = v.as_ref()?.config.instruments[ins].tick_size;
+            let d = store.form_price.get_untracked().trim().parse().ok()?;
+            bourse_core::to_grid(d, tick).ok()
+        });
+        let price = match (order_type.get_untracked(), typed) {
+            (OrderType::Market, _) | (_, None) => reference(ins),
+            (_, Some(t)) => t,
         };
         let lots = lots_for_percent(side, p, available, price, &rules);
         quantity.set(fmt_or(fmt, |f| f.qty(lots)));

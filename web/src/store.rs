@@ -128,8 +128,6 @@ pub struct Store {
     pub form_price: RwSignal<String>,
     /// Notices, newest last (bounded).
     pub notices: RwSignal<Vec<Notice>>,
-    /// Frames received.
-    pub frames: RwSignal<u64>,
     /// A fatal error (the worker is gone).
     pub fatal_error: RwSignal<Option<String>>,
     model: StoredValue<Model>,
@@ -179,7 +177,6 @@ impl Store {
             l3: RwSignal::new(None),
             form_price: RwSignal::new(String::new()),
             notices: RwSignal::new(Vec::new()),
-            frames: RwSignal::new(0),
             fatal_error: RwSignal::new(None),
             model: StoredValue::new(Model::default()),
             markers: StoredValue::new(Vec::new()),
@@ -329,7 +326,6 @@ impl Store {
 
     /// Apply one frame.
     pub fn on_frame(&self, frame: Frame) {
-        self.frames.update(|n| *n += 1);
         set_if_changed(self.sim, frame.sim.clone());
         set_if_changed(self.clock_ns, frame.clock_ns);
         set_if_changed(self.input_seq, frame.last_input_seq);

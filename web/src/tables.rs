@@ -2,11 +2,10 @@
 //! position with P&L.
 
 use crate::client::{self, Kind};
-use crate::form::serde_json_name;
 use crate::format::{hms, Fmt};
 use crate::store::Store;
 use bourse_core::{Liquidity, OpenOrder, OrderRef, OrderType, Side, TimeInForce};
-use bourse_protocol::ClientMessage;
+use bourse_protocol::{wire_name, ClientMessage};
 use leptos::prelude::*;
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -203,8 +202,8 @@ fn History() -> impl IntoView {
                                 <td class="num">{if h.price > 0 { show(&|f| f.price(h.price)) } else { "market".into() }}</td>
                                 <td class="num">{show(&|f| f.qty(h.quantity))}</td>
                                 <td class="num">{show(&|f| f.qty(h.cum_qty))}</td>
-                                <td>{format!("{:?}", h.status).to_uppercase()}</td>
-                                <td>{h.reason.map(serde_json_name).unwrap_or_default()}</td>
+                                <td>{wire_name(&h.status)}</td>
+                                <td>{h.reason.map(|r| wire_name(&r)).unwrap_or_default()}</td>
                             </tr>
                         }
                     }

@@ -56,8 +56,8 @@ pub use frame::{
     BalanceChange, Depth, Frame, L2Row, L3Order, L3Queue, OpenOrders, SimState, TradePrint,
 };
 pub use messages::{
-    command_outcome, ClientMessage, ClientRequest, OrderRequest, RejectReason, ServerMessage,
-    SimControl, Speed, Subscription,
+    command_outcome, wire_name, ClientMessage, ClientRequest, OrderRequest, RejectReason,
+    ServerMessage, SimControl, Speed, Subscription,
 };
 
 #[cfg(doc)]

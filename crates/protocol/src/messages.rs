@@ -389,6 +389,16 @@ impl ServerMessage {
     }
 }
 
+/// The name a unit enum variant has on the wire (its serde name), e.g. `PRICE_NOT_ON_TICK` for
+/// [`Reason::PriceNotOnTick`] or `PARTIALLY_FILLED` for `OrderStatus::PartiallyFilled` (Binance
+/// spellings, see `docs/FORMATS.md`). Empty for values that do not serialise to a JSON string.
+pub fn wire_name<T: Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
 /// The answer to an exchange command the worker applied as `input_seq` for request `client_seq`:
 /// [`ServerMessage::Rejected`] with the core's reason if the command's events (found in `events`
 /// by `input_seq`) contain a `CommandRejected` or a rejected execution report, otherwise
@@ -402,11 +412,10 @@ pub fn command_outcome(client_seq: u64, input_seq: u64, events: &[Sequenced]) ->
             }
             _ => continue,
         };
-        let name = serde_json::to_string(&reason).unwrap_or_default();
         return ServerMessage::rejected(
             Some(client_seq),
             RejectReason::Exchange(reason),
-            format!("rejected by the exchange: {}", name.trim_matches('"')),
+            format!("rejected by the exchange: {}", wire_name(&reason)),
         );
     }
     ServerMessage::Ack {
