@@ -46,7 +46,7 @@ const TARGETS = {
   bundle_total_kb: 600,
   first_book_ms: 1500,
   frame_p95_ms: 16.7,
-  busy_per_frame_ms: 4,
+  busy_per_frame_ms: 8,
 };
 
 // ---------------------------------------------------------------------------------------------

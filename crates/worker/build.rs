@@ -36,8 +36,8 @@ mod worker;
 
 // `state.rs` refers to these as `crate::…`.
 use worker::{
-    DEFAULT_HUMAN_BASE, DEFAULT_HUMAN_QUOTE, MAX_FAST_FORWARD_STEPS, MAX_STEPS_PER_ADVANCE,
-    MAX_STEP_EVENTS,
+    DEFAULT_HUMAN_BASE, DEFAULT_HUMAN_ETH, DEFAULT_HUMAN_QUOTE, MAX_FAST_FORWARD_STEPS,
+    MAX_STEPS_PER_ADVANCE, MAX_STEP_EVENTS,
 };
 
 use bourse_core::{from_grid, Interval, OrderType, Side, StpMode, TimeInForce};
@@ -163,6 +163,7 @@ fn worker_session() -> (String, [u64; 6]) {
     };
     r.send(ClientMessage::Hello {
         version: PROTOCOL_VERSION,
+        market: None,
     });
     r.send(ClientMessage::Sim(SimControl::Speed(Speed::Max)));
     r.send(ClientMessage::Sim(SimControl::Play));

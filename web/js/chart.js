@@ -1,6 +1,7 @@
 // Bourse chart adapter: one TradingView lightweight-charts (v5) chart with candles, a volume pane,
-// fill markers, open-order price lines and a crosshair OHLC readout. Called from Rust
-// (web/src/chart.rs) with plain numbers; floats here are for drawing only.
+// fill markers, open-order and stop price lines and a crosshair OHLC readout. Called from Rust
+// (web/src/chart.rs) with plain numbers and strings; floats here are for drawing only. Every
+// label text comes formatted from Rust (exact decimals).
 (function () {
   'use strict';
   const LC = window.LightweightCharts;
@@ -17,9 +18,14 @@
   };
   const UP = '#0ecb81';
   const DOWN = '#f6465d';
+  const STOP = '#f0b90b';
 
   function fmt(v) {
     return v.toFixed(state.places);
+  }
+
+  function priceFormat(places) {
+    return { type: 'price', precision: places, minMove: Math.pow(10, -places) };
   }
 
   function mount(container, readout, pricePlaces) {
@@ -27,7 +33,6 @@
     if (state.chart) return;
     state.places = pricePlaces;
     state.readout = readout;
-    const minMove = Math.pow(10, -pricePlaces);
     state.chart = LC.createChart(container, {
       autoSize: true,
       layout: {
@@ -37,22 +42,30 @@
         attributionLogo: false,
         panes: { separatorColor: '#2b3139' },
       },
-      grid: { vertLines: { color: '#1f2329' }, horzLines: { color: '#1f2329' } },
-      timeScale: { timeVisible: true, secondsVisible: true, borderColor: '#2b3139' },
+      // No grid lines: redrawing them on every update took about half of the main thread's time
+      // per frame at maximum simulation speed (vertical lines move with every new bar; measured
+      // side by side in one page, e2e/bench.mjs and an A/B toggle). The price axis keeps its labels.
+      grid: { vertLines: { visible: false }, horzLines: { visible: false } },
+      timeScale: { timeVisible: true, secondsVisible: true, borderColor: '#2b3139', rightOffset: 4 },
       rightPriceScale: { borderColor: '#2b3139' },
       crosshair: { mode: 0 },
     });
     state.candles = state.chart.addSeries(LC.CandlestickSeries, {
       upColor: UP, downColor: DOWN, borderUpColor: UP, borderDownColor: DOWN,
       wickUpColor: UP, wickDownColor: DOWN,
-      priceFormat: { type: 'price', precision: pricePlaces, minMove: minMove },
+      priceFormat: priceFormat(pricePlaces),
     });
+    // Volume as an overlay at the bottom of the candles' pane (its own hidden scale): one pane
+    // is one set of canvases less to redraw on every update.
     state.volume = state.chart.addSeries(LC.HistogramSeries, {
       priceFormat: { type: 'volume' },
+      priceScaleId: 'volume',
       color: '#5e6673',
-    }, 1);
-    const panes = state.chart.panes();
-    if (panes[1]) panes[1].setHeight(70);
+      lastValueVisible: false,
+      priceLineVisible: false,
+    });
+    state.volume.priceScale().applyOptions({ scaleMargins: { top: 0.82, bottom: 0 }, visible: false });
+    state.candles.priceScale().applyOptions({ scaleMargins: { top: 0.08, bottom: 0.2 } });
     state.markers = LC.createSeriesMarkers(state.candles, []);
     state.chart.subscribeCrosshairMove(function (param) {
       if (!state.readout) return;
@@ -66,6 +79,13 @@
       state.readout.textContent = t + '  O ' + fmt(d.open) + '  H ' + fmt(d.high) + '  L ' + fmt(d.low) +
         '  C ' + fmt(d.close) + (v ? '  V ' + v.value : '');
     });
+  }
+
+  // Another instrument: its own price decimals (and, through setCandles, its own axis range).
+  function setPrecision(places) {
+    if (!state.candles) return;
+    state.places = places;
+    state.candles.applyOptions({ priceFormat: priceFormat(places) });
   }
 
   function volBar(t, o, c, v) {
@@ -85,7 +105,28 @@
     state.volume.setData(v);
     state.lastTime = c.length ? c[c.length - 1].time : -Infinity;
     state.bars = c.length;
+    // A new instrument or interval: fit its price range.
+    state.candles.priceScale().applyOptions({ autoScale: true });
     state.chart.timeScale().scrollToRealTime();
+  }
+
+  // Bars kept: the cost of an update grows with the bars a series holds (at maximum simulation
+  // speed a 1-minute chart gains about a bar per frame), so the oldest go once there are
+  // MAX_BARS + TRIM_SLACK, keeping the view where it was.
+  const MAX_BARS = 600;
+  const TRIM_SLACK = 600;
+
+  function trim() {
+    const c = state.candles.data();
+    const v = state.volume.data();
+    const drop = c.length - MAX_BARS;
+    if (drop <= 0) return;
+    const ts = state.chart.timeScale();
+    const range = ts.getVisibleLogicalRange();
+    state.candles.setData(c.slice(drop));
+    state.volume.setData(v.slice(Math.max(0, v.length - MAX_BARS)));
+    state.bars = MAX_BARS;
+    if (range) ts.setVisibleLogicalRange({ from: range.from - drop, to: range.to - drop });
   }
 
   function updateCandle(t, o, h, l, c, v) {
@@ -94,34 +135,45 @@
     state.lastTime = t;
     state.candles.update({ time: t, open: o, high: h, low: l, close: c });
     state.volume.update(volBar(t, o, c, v));
+    if (state.bars > MAX_BARS + TRIM_SLACK) trim();
   }
 
-  function setMarkers(flat) {
+  // Markers: times (bar open times, s), sides (+1 buy, -1 sell), labels joined by '\n'.
+  function setMarkers(times, sides, labels) {
     if (!state.markers) return;
+    const text = labels.length ? labels.split('\n') : [];
     const m = [];
-    for (let i = 0; i + 3 < flat.length; i += 4) {
-      const buy = flat[i + 1] > 0;
+    for (let i = 0; i < times.length; i++) {
+      const buy = sides[i] > 0;
       m.push({
-        time: flat[i],
+        time: times[i],
         position: buy ? 'belowBar' : 'aboveBar',
         shape: buy ? 'arrowUp' : 'arrowDown',
         color: buy ? UP : DOWN,
-        text: (buy ? 'B ' : 'S ') + flat[i + 3],
+        text: text[i] || '',
       });
     }
     m.sort(function (a, b) { return a.time - b.time; });
     state.markers.setMarkers(m);
   }
 
-  function setPriceLines(flat) {
+  // Price lines: prices, kinds (+1 resting buy, -1 resting sell, +2 buy stop, -2 sell stop),
+  // labels joined by '\n'.
+  function setPriceLines(prices, kinds, labels) {
     if (!state.candles) return;
     for (const l of state.lines) state.candles.removePriceLine(l);
     state.lines = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) {
-      const buy = flat[i + 1] > 0;
+    const text = labels.length ? labels.split('\n') : [];
+    for (let i = 0; i < prices.length; i++) {
+      const k = kinds[i];
+      const stop = Math.abs(k) === 2;
       state.lines.push(state.candles.createPriceLine({
-        price: flat[i], color: buy ? UP : DOWN, lineWidth: 1, lineStyle: 2,
-        axisLabelVisible: true, title: buy ? 'my bid' : 'my ask',
+        price: prices[i],
+        color: stop ? STOP : (k > 0 ? UP : DOWN),
+        lineWidth: 1,
+        lineStyle: stop ? 1 : 2,
+        axisLabelVisible: true,
+        title: text[i] || '',
       }));
     }
   }
@@ -130,5 +182,15 @@
     return state.bars;
   }
 
-  window.BourseChart = { mount, setCandles, updateCandle, setMarkers, setPriceLines, barCount };
+  // For tests: what the chart shows besides the candles.
+  function priceLines() {
+    return state.lines.map(function (l) { const o = l.options(); return { price: o.price, title: o.title }; });
+  }
+  function markerTexts() {
+    return state.markers ? state.markers.markers().map(function (m) { return { time: m.time, text: m.text }; }) : [];
+  }
+
+  window.BourseChart = {
+    mount, setPrecision, setCandles, updateCandle, setMarkers, setPriceLines, barCount, priceLines, markerTexts,
+  };
 })();

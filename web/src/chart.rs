@@ -1,7 +1,8 @@
 //! Bindings to `web/js/chart.js`, a thin adapter over TradingView lightweight-charts (npm
 //! `lightweight-charts`, copied into `dist/` by Trunk). The adapter owns one chart: a candlestick
-//! series, a volume histogram in a second pane, fill markers, open-order price lines and a
-//! crosshair OHLC readout. Floats cross this boundary for drawing only.
+//! series, a volume histogram in a second pane, fill markers, open-order and stop price lines and
+//! a crosshair OHLC readout. Floats cross this boundary for drawing only; every label is formatted
+//! in Rust from integers.
 //!
 //! Every call returns `Err` instead of throwing when the adapter is missing; callers log it.
 
@@ -17,6 +18,10 @@ extern "C" {
         readout: &web_sys::HtmlElement,
         price_places: u32,
     ) -> Result<(), JsValue>;
+
+    /// Prices with `price_places` decimals (another instrument).
+    #[wasm_bindgen(catch, js_namespace = BourseChart, js_name = setPrecision)]
+    pub fn chart_set_precision(price_places: u32) -> Result<(), JsValue>;
 
     /// Replace all bars: `bars` is `[time_s, open, high, low, close, volume]` repeated, oldest
     /// first.
@@ -34,13 +39,19 @@ extern "C" {
         volume: f64,
     ) -> Result<(), JsValue>;
 
-    /// Replace the fill markers: `[time_s, side (+1 buy, −1 sell), price, qty]` repeated.
+    /// Replace the fill markers: bar open times (s), sides (+1 buy, −1 sell) and labels joined
+    /// by `'\n'`, one per marker.
     #[wasm_bindgen(catch, js_namespace = BourseChart, js_name = setMarkers)]
-    pub fn chart_set_markers(markers: &[f64]) -> Result<(), JsValue>;
+    pub fn chart_set_markers(times: &[f64], sides: &[f64], labels: &str) -> Result<(), JsValue>;
 
-    /// Replace the open-order price lines: `[price, side (+1 buy, −1 sell)]` repeated.
+    /// Replace the price lines: prices, kinds (+1 resting buy, −1 resting sell, +2 buy stop
+    /// trigger, −2 sell stop trigger) and labels joined by `'\n'`.
     #[wasm_bindgen(catch, js_namespace = BourseChart, js_name = setPriceLines)]
-    pub fn chart_set_price_lines(lines: &[f64]) -> Result<(), JsValue>;
+    pub fn chart_set_price_lines(
+        prices: &[f64],
+        kinds: &[f64],
+        labels: &str,
+    ) -> Result<(), JsValue>;
 
     /// Number of bars the chart holds (for tests and the bench).
     #[wasm_bindgen(catch, js_namespace = BourseChart, js_name = barCount)]

@@ -24,6 +24,36 @@ pub fn fixed(units: i128, scale: u32) -> String {
     }
 }
 
+/// `units × 10^-scale` truncated toward zero to `places` decimals (`places ≤ scale`), e.g.
+/// `fixed_trunc(1_234_567_899, 8, 2) == "12.34"`: how balances and values read in the terminal
+/// (never more than there is); the exact value goes in a tooltip and in CSV exports.
+pub fn fixed_trunc(units: i128, scale: u32, places: u32) -> String {
+    let places = places.min(scale);
+    let drop = 10i128.pow(scale - places);
+    fixed(units / drop, places)
+}
+
+/// `units × 10^-scale` exactly, without trailing zeros (`trimmed(5_980_000, 8) == "0.0598"`,
+/// `trimmed(500_000_000, 8) == "5"`): for small amounts such as fees, where every digit counts.
+pub fn trimmed(units: i128, scale: u32) -> String {
+    let s = fixed(units, scale);
+    if scale == 0 {
+        return s;
+    }
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// A virtual-time span as `m:ss` (or `h:mm:ss` from one hour), for countdowns; negative spans
+/// read `0:00`.
+pub fn span(ns: i128) -> String {
+    let s = (ns.max(0) / 1_000_000_000) as u64;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
 /// How an instrument's integers read: price in ticks, quantity in lots, amounts in asset units.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Fmt {
@@ -62,6 +92,11 @@ impl Fmt {
         }
     }
 
+    /// The tick size's mantissa at [`Fmt::price_places`] (`0.01` → 1, `0.5` → 5).
+    pub fn tick_mantissa(&self) -> i128 {
+        self.tick_mantissa
+    }
+
     /// A price in ticks, with the tick size's decimals (`6000012` ticks of 0.01 → `"60000.12"`).
     pub fn price(&self, ticks: i64) -> String {
         fixed(ticks as i128 * self.tick_mantissa, self.price_places)
@@ -77,10 +112,50 @@ impl Fmt {
         fixed(units, self.base_decimals)
     }
 
-    /// Quote asset units shown with 2 decimals more than cents are noise for a terminal: the full
-    /// precision of the quote asset (exact).
+    /// Quote asset units at the asset's full precision (exact): tooltips, CSV exports.
     pub fn quote_units(&self, units: i128) -> String {
         fixed(units, self.quote_decimals)
+    }
+
+    /// Quote asset units as a reader wants them: truncated to the price's decimals (2 for USDT
+    /// on a 0.01 tick), e.g. `"598.22"`. Exact value: [`Fmt::quote_units`].
+    pub fn quote_display(&self, units: i128) -> String {
+        fixed_trunc(units, self.quote_decimals, self.price_places)
+    }
+
+    /// Base asset units truncated to the lot's decimals (5 for BTC on a 0.00001 lot).
+    pub fn base_display(&self, units: i128) -> String {
+        fixed_trunc(units, self.base_decimals, self.qty_places)
+    }
+
+    /// The mid of a bid and an ask in ticks, exact: with one more decimal when it falls on half a
+    /// tick (`(b + a) / 2` ticks = `(b + a) × tick × 5 / 10` at one more place), e.g. bid
+    /// 59822.86 and ask 59822.87 → `"59822.865"`; on a 0.5 tick, 50.0 and 50.5 → `"50.25"`.
+    pub fn mid(&self, bid: i64, ask: i64) -> String {
+        let sum = bid as i128 + ask as i128;
+        if sum % 2 == 0 {
+            fixed(sum / 2 * self.tick_mantissa, self.price_places)
+        } else {
+            fixed(sum * self.tick_mantissa * 5, self.price_places + 1)
+        }
+    }
+
+    /// The spread of a bid and an ask: its price with the quote unit, in ticks and in basis points
+    /// of the mid (one decimal, rounded half up), e.g. `"0.01 USDT · 1 tick · 0.0 bps"`.
+    pub fn spread(&self, bid: i64, ask: i64) -> String {
+        let ticks = ask as i128 - bid as i128;
+        let sum = (bid as i128 + ask as i128).max(1);
+        // bps of the mid = ticks / ((b + a) / 2) × 10 000; in tenths: × 200 000 / (b + a).
+        let tenths = (ticks * 200_000 * 2 + sum) / (2 * sum);
+        format!(
+            "{} {} · {} tick{} · {}.{} bps",
+            self.price(ticks as i64),
+            self.quote,
+            ticks,
+            if ticks == 1 { "" } else { "s" },
+            tenths / 10,
+            tenths % 10
+        )
     }
 
     /// A price in ticks as a float, for drawing only (charts); never used for trading.
@@ -138,5 +213,42 @@ mod tests {
         assert_eq!(hms(3_723_000_000_000), "01:02:03");
         assert_eq!(hms_ms(3_723_004_000_000), "01:02:03.004");
         assert!((f.price_f64(6_000_012) - 60000.12).abs() < 1e-6);
+        // Display forms, by hand: 598.2286 USDT truncates to 598.22; 0.0598 USDT fee trimmed.
+        assert_eq!(f.quote_display(59_822_860_000), "598.22");
+        assert_eq!(f.quote_display(-59_822_860_000), "-598.22");
+        assert_eq!(trimmed(5_980_000, 8), "0.0598");
+        assert_eq!(trimmed(500_000_000, 8), "5");
+        assert_eq!(f.base_display(200_000_000), "2.00000");
+        assert_eq!(span(161_000_000_000), "2:41");
+        assert_eq!(span(3_723_000_000_000), "1:02:03");
+        assert_eq!(span(-5), "0:00");
+    }
+
+    // The mid is exact from integers, also when half a tick is not "…5" (issue: the page appended
+    // the digit 5). By hand: 59822.86/59822.87 → 59822.865; on tick 0.5, 50.0/50.5 → 50.25;
+    // on tick 0.25, 10.00/10.25 → 10.125; the spread of one tick at ~59822.87 is 0.0017 % =
+    // 0.0 bps (1.67e-3 bps... rounds to 0.0); 100 ticks (1.00) → 0.2 bps (1/59822.865 × 1e4 = 0.167).
+    #[test]
+    fn mid_and_spread_from_integers() {
+        let c = ExchangeConfig::default_spot();
+        let s = &c.instruments[0];
+        let f = Fmt::new(s, &c.assets[s.base as usize], &c.assets[s.quote as usize]);
+        assert_eq!(f.mid(5_982_286, 5_982_287), "59822.865");
+        assert_eq!(f.mid(5_982_286, 5_982_288), "59822.87");
+        assert_eq!(
+            f.spread(5_982_286, 5_982_287),
+            "0.01 USDT · 1 tick · 0.0 bps"
+        );
+        assert_eq!(
+            f.spread(5_982_286, 5_982_386),
+            "1.00 USDT · 100 ticks · 0.2 bps"
+        );
+        let mut half = s.clone();
+        half.tick_size = "0.5".parse().unwrap();
+        let f = Fmt::new(&half, &c.assets[0], &c.assets[2]);
+        assert_eq!(f.mid(100, 101), "50.25");
+        half.tick_size = "0.25".parse().unwrap();
+        let f = Fmt::new(&half, &c.assets[0], &c.assets[2]);
+        assert_eq!(f.mid(40, 41), "10.125");
     }
 }

@@ -11,11 +11,16 @@ use bourse_core::{
     ExecType, ExecutionReport, InstrumentRules, Liquidity, Lots, OrderId, OrderStatus, OrderType,
     Reason, Side, Ticks, TimeInForce,
 };
-use bourse_protocol::TradePrint;
-use std::collections::VecDeque;
+use bourse_protocol::{ExecutionPrint, TradePrint};
+use std::collections::{BTreeSet, VecDeque};
 
-/// Rows kept on the trade tape.
-pub const TAPE_ROWS: usize = 24;
+/// Trades kept for the tape (the canvas draws as many as fit; the accessible table lists
+/// [`TAPE_MIRROR_ROWS`]).
+pub const TAPE_ROWS: usize = 64;
+/// Rows of the tape's accessible table.
+pub const TAPE_MIRROR_ROWS: usize = 24;
+/// The human's most recent trade ids remembered to mark them on the tape.
+pub const OWN_TRADE_IDS: usize = 512;
 /// Rows kept in the order history.
 pub const HISTORY_ROWS: usize = 200;
 /// Rows kept in the fills table.
@@ -48,14 +53,18 @@ pub struct HistoryRow {
     pub status: OrderStatus,
     /// Reject, cancel or expiry reason, if any.
     pub reason: Option<Reason>,
-    /// Simulation time of the latest report, ns.
+    /// Virtual time of the latest report's event, ns.
     pub updated_ns: u64,
+    /// Client order id, if given.
+    pub client_order_id: Option<u64>,
+    /// Quote quantity of a market buy by amount, quote units (0 otherwise).
+    pub quote_quantity: u64,
 }
 
 /// One fill of the human.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FillRow {
-    /// Simulation time of the frame that carried it, ns.
+    /// Virtual time of the fill (its event), ns.
     pub ts_ns: u64,
     /// Trade id.
     pub trade_id: u64,
@@ -159,6 +168,10 @@ pub struct Model {
     pub fills: VecDeque<FillRow>,
     /// Position per instrument index.
     pub positions: Vec<Position>,
+    /// `(instrument, trade id)` of the human's most recent fills (at most [`OWN_TRADE_IDS`]), to
+    /// mark their prints on the tape.
+    pub own_trades: BTreeSet<(u32, u64)>,
+    own_order: VecDeque<(u32, u64)>,
 }
 
 impl Model {
@@ -178,11 +191,18 @@ impl Model {
         self.tape.truncate(TAPE_ROWS);
     }
 
-    /// Apply the human's execution reports (oldest first) received in a frame taken at `clock_ns`.
+    /// True when the print `(instrument, trade id)` is one of the human's recent fills.
+    pub fn is_own_trade(&self, instrument: u32, trade_id: u64) -> bool {
+        self.own_trades.contains(&(instrument, trade_id))
+    }
+
+    /// Apply the human's execution reports (oldest first, each with its event's virtual time).
     /// Returns the fills they contained, oldest first.
-    pub fn on_executions(&mut self, reports: &[ExecutionReport], clock_ns: u64) -> Vec<FillRow> {
+    pub fn on_executions(&mut self, prints: &[ExecutionPrint]) -> Vec<FillRow> {
         let mut new_fills = Vec::new();
-        for r in reports {
+        for p in prints {
+            let r: &ExecutionReport = &p.report;
+            let clock_ns = p.ts_ns;
             let row = HistoryRow {
                 order_id: r.order_id,
                 instrument: r.instrument,
@@ -197,6 +217,8 @@ impl Model {
                 status: r.status,
                 reason: r.reason,
                 updated_ns: clock_ns,
+                client_order_id: r.client_order_id,
+                quote_quantity: r.quote_quantity,
             };
             let existing = (r.order_id != 0)
                 .then(|| self.history.iter().position(|h| h.order_id == r.order_id))
@@ -223,12 +245,105 @@ impl Model {
                     p.on_fill(r.side, r.last_qty, r.last_quote, r.fee);
                 }
                 self.fills.push_front(fill.clone());
+                let key = (r.instrument, r.trade_id);
+                if self.own_trades.insert(key) {
+                    self.own_order.push_back(key);
+                    while self.own_order.len() > OWN_TRADE_IDS {
+                        if let Some(old) = self.own_order.pop_front() {
+                            self.own_trades.remove(&old);
+                        }
+                    }
+                }
                 new_fills.push(fill);
             }
         }
         self.fills.truncate(FILL_ROWS);
         new_fills
     }
+}
+
+/// One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// ISO 8601 UTC time with milliseconds of a nanosecond timestamp (`2023-11-14T22:13:20.000Z`).
+pub fn iso_utc(ts_ns: u64) -> String {
+    bourse_core::utc_iso8601(ts_ns)
+}
+
+/// The fills as CSV (newest first, as shown), exact values: `lookup(instrument)` gives the
+/// symbol and number format of an instrument (`None`: the row is skipped).
+pub fn fills_csv<'a>(
+    rows: impl Iterator<Item = &'a FillRow>,
+    lookup: impl Fn(u32) -> Option<(String, crate::format::Fmt)>,
+) -> String {
+    let mut out = String::from(
+        "time_utc,symbol,trade_id,order_id,side,price,quantity,value,liquidity,fee,fee_asset\n",
+    );
+    for r in rows {
+        let Some((symbol, f)) = lookup(r.instrument) else {
+            continue;
+        };
+        let liquidity = match r.liquidity {
+            Some(Liquidity::Maker) => "MAKER",
+            Some(Liquidity::Taker) => "TAKER",
+            None => "",
+        };
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{}\n",
+            iso_utc(r.ts_ns),
+            csv_field(&symbol),
+            r.trade_id,
+            r.order_id,
+            bourse_protocol::wire_name(&r.side),
+            f.price(r.price),
+            f.qty(r.qty),
+            f.quote_units(r.quote as i128),
+            liquidity,
+            f.quote_units(r.fee as i128),
+            csv_field(&f.quote),
+        ));
+    }
+    out
+}
+
+/// The order history as CSV (most recent first, as shown), exact values.
+pub fn history_csv<'a>(
+    rows: impl Iterator<Item = &'a HistoryRow>,
+    lookup: impl Fn(u32) -> Option<(String, crate::format::Fmt)>,
+) -> String {
+    use bourse_protocol::wire_name;
+    let mut out = String::from(
+        "updated_utc,symbol,order_id,client_order_id,side,type,time_in_force,price,stop_price,quantity,filled,status,reason\n",
+    );
+    for h in rows {
+        let Some((symbol, f)) = lookup(h.instrument) else {
+            continue;
+        };
+        let opt_price = |t: Ticks| if t > 0 { f.price(t) } else { String::new() };
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            iso_utc(h.updated_ns),
+            csv_field(&symbol),
+            h.order_id,
+            h.client_order_id.map(|c| c.to_string()).unwrap_or_default(),
+            wire_name(&h.side),
+            wire_name(&h.order_type),
+            wire_name(&h.tif),
+            opt_price(h.price),
+            opt_price(h.stop_price),
+            f.qty(h.quantity),
+            f.qty(h.cum_qty),
+            wire_name(&h.status),
+            h.reason.map(|r| wire_name(&r)).unwrap_or_default(),
+        ));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -309,35 +424,101 @@ mod tests {
         }
     }
 
-    // An order's reports update one history row in place (moved to the top); fills are listed and
-    // feed the position.
+    fn at(ts_ns: u64, report: ExecutionReport) -> ExecutionPrint {
+        ExecutionPrint {
+            ts_ns,
+            seq: ts_ns,
+            input_seq: ts_ns,
+            report,
+        }
+    }
+
+    // An order's reports update one history row in place (moved to the top), stamped with the
+    // event's own virtual time; fills are listed with their own time, feed the position and mark
+    // the trade as the human's.
     #[test]
     fn history_and_fills() {
         let mut m = Model::new(2);
-        m.on_executions(&[report(5, ExecType::New, OrderStatus::New, 0)], 1);
-        m.on_executions(&[report(6, ExecType::New, OrderStatus::New, 0)], 2);
-        let fills = m.on_executions(
-            &[report(5, ExecType::Trade, OrderStatus::PartiallyFilled, 4)],
+        m.on_executions(&[at(1, report(5, ExecType::New, OrderStatus::New, 0))]);
+        m.on_executions(&[at(2, report(6, ExecType::New, OrderStatus::New, 0))]);
+        let fills = m.on_executions(&[at(
             3,
-        );
+            report(5, ExecType::Trade, OrderStatus::PartiallyFilled, 4),
+        )]);
         assert_eq!(m.history.len(), 2);
         assert_eq!(m.history[0].order_id, 5);
         assert_eq!(m.history[0].status, OrderStatus::PartiallyFilled);
         assert_eq!(m.history[0].updated_ns, 3);
         assert_eq!(fills.len(), 1);
+        assert_eq!(fills[0].ts_ns, 3);
         assert_eq!(m.fills[0].qty, 4);
         assert_eq!(m.positions[0].lots, 4);
         assert_eq!(m.positions[0].fees, 4);
-        // Rejected placements (id 0) are each their own row.
-        m.on_executions(
-            &[report(0, ExecType::Rejected, OrderStatus::Rejected, 0)],
+        assert!(m.is_own_trade(0, 77));
+        assert!(!m.is_own_trade(1, 77));
+        // Rejected placements (id 0) are each their own row, and keep what was sent.
+        m.on_executions(&[at(
             4,
-        );
-        m.on_executions(
-            &[report(0, ExecType::Rejected, OrderStatus::Rejected, 0)],
+            report(0, ExecType::Rejected, OrderStatus::Rejected, 0),
+        )]);
+        m.on_executions(&[at(
             5,
-        );
+            report(0, ExecType::Rejected, OrderStatus::Rejected, 0),
+        )]);
         assert_eq!(m.history.len(), 4);
+        assert_eq!((m.history[0].price, m.history[0].quantity), (100, 10));
+    }
+
+    // The own-trade set is bounded: the oldest ids go first.
+    #[test]
+    fn own_trades_are_bounded() {
+        let mut m = Model::new(1);
+        for id in 1..=(OWN_TRADE_IDS as u64 + 3) {
+            let mut r = report(5, ExecType::Trade, OrderStatus::PartiallyFilled, 1);
+            r.trade_id = id;
+            m.on_executions(&[at(id, r)]);
+        }
+        assert_eq!(m.own_trades.len(), OWN_TRADE_IDS);
+        assert!(!m.is_own_trade(0, 3));
+        assert!(m.is_own_trade(0, 4));
+    }
+
+    // CSV of fills and order history: exact values, RFC 4180 quoting, one header line. By hand:
+    // 4 lots (0.00004 BTC) at 5,982,286 ticks (59822.86) are 5,982,286 × 4 × 10 = 239,291,440
+    // units = 2.39291440 USDT; the 0.1 % fee floor(239,291.44) = 239,291 units = 0.00239291 USDT;
+    // 1,700,000,001 s after the epoch is 2023-11-14T22:13:21Z.
+    #[test]
+    fn csv_exports_are_exact() {
+        let c = ExchangeConfig::default_spot();
+        let s = &c.instruments[0];
+        let f = crate::format::Fmt::new(s, &c.assets[0], &c.assets[2]);
+        let mut m = Model::new(2);
+        let mut r = report(5, ExecType::Trade, OrderStatus::PartiallyFilled, 4);
+        r.last_price = 5_982_286;
+        r.last_quote = 239_291_440;
+        r.fee = 239_291;
+        m.on_executions(&[at(1_700_000_001_000_000_000, r)]);
+        let lookup = |_: u32| Some(("BTC-USDT".to_string(), f.clone()));
+        let fills = fills_csv(m.fills.iter(), lookup);
+        let lines: Vec<&str> = fills.lines().collect();
+        assert_eq!(
+            lines[0],
+            "time_utc,symbol,trade_id,order_id,side,price,quantity,value,liquidity,fee,fee_asset"
+        );
+        assert_eq!(
+            lines[1],
+            "2023-11-14T22:13:21.000Z,BTC-USDT,77,5,BUY,59822.86,0.00004,2.39291440,TAKER,0.00239291,USDT"
+        );
+        let hist = history_csv(m.history.iter(), lookup);
+        let lines: Vec<&str> = hist.lines().collect();
+        assert_eq!(lines[0], "updated_utc,symbol,order_id,client_order_id,side,type,time_in_force,price,stop_price,quantity,filled,status,reason");
+        assert_eq!(
+            lines[1],
+            "2023-11-14T22:13:21.000Z,BTC-USDT,5,,BUY,LIMIT,GTC,1.00,,0.00010,0.00004,PARTIALLY_FILLED,"
+        );
+        assert_eq!(iso_utc(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(iso_utc(951_782_400_123_000_000), "2000-02-29T00:00:00.123Z");
+        assert_eq!(csv_field("a,b\"c"), "\"a,b\"\"c\"");
     }
 
     // The tape is newest first and bounded.

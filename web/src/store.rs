@@ -1,43 +1,51 @@
-//! The terminal's reactive state: one [`Store`] of Leptos signals, filled from protocol messages
-//! only ([`Store::on_server_message`], [`Store::on_frame`]). Components read signals and send
-//! requests through [`crate::client`]; none of them sees the exchange itself.
+//! The terminal's state: one [`Store`], filled only from protocol messages
+//! ([`Store::apply_message`], [`Store::apply_frame`], called by [`crate::api`]). Components read
+//! it; none of them sees the exchange, and the store calls nobody back (no transport, no drawing).
+//!
+//! ## Two rates
+//! - **Every frame** (every animation frame at any speed) the plain [`MarketView`] and the
+//!   [`Model`] are updated and [`Store::frame_tick`] moves: the canvases (ladder, tape, depth) and
+//!   the candle chart redraw from that one state, so every panel shows the same frame (its output
+//!   sequence number is on each panel as `data-seq`).
+//! - **The accessible mirror** (the ladder's table, the tape's table, the depth's text, the L3
+//!   queue) is refreshed from the same state at most every [`MIRROR_INTERVAL_MS`] while playing,
+//!   and on every frame while paused. DOM text costs layout, canvas text does not: this keeps the
+//!   main thread's work per frame small at maximum speed without hiding anything.
 //!
 //! ## Invariants
 //! - A signal is set only when its value changed, so a quiet frame re-renders nothing.
-//! - The ladder has [`LADDER_ROWS`] fixed row slots per side: a frame updates the slots' signals
-//!   in place; rows are never re-created.
+//! - Every collection is bounded: [`MAX_LADDER_ROWS`] mirror rows per side, the model's bounds,
+//!   [`MAX_TOASTS`] toasts, [`MAX_PENDING_CANDLES`] candle updates.
 
-use crate::chart;
-use crate::client::{self, Kind};
-use crate::form::reason_text;
-use crate::format::Fmt;
-use crate::model::{FillRow, HistoryRow, Model, Position, TAPE_ROWS};
+use crate::api::Intent;
+use crate::form::{explain_reject, reason_text};
+use crate::format::{hms, Fmt};
+use crate::model::{FillRow, HistoryRow, Model, Position, TAPE_MIRROR_ROWS};
 use bourse_core::{
-    rules_of, BookTicker, Candle, ExchangeConfig, InstrumentRules, Interval, Lots, OpenOrder, Side,
-    Ticker24h, Ticks,
+    rules_of, BookTicker, Candle, ExchangeConfig, ExecType, InstrumentRules, Lots, OpenOrder,
+    OrderStatus, OrderType, Reason, Side, Ticker24h, Ticks,
 };
 use bourse_protocol::{
-    BalanceChange, ClientMessage, Depth, Frame, L2Row, L3Queue, RejectReason, ServerMessage,
-    SimState, Subscription, TradePrint,
+    wire_name, BalanceChange, Depth, ExecutionPrint, Frame, L3Queue, MarketInfo, RejectReason,
+    ScenarioInfo, ServerMessage, SimControl, SimState, Subscription, TradePrint,
 };
 use leptos::prelude::*;
+use std::collections::BTreeMap;
 
-/// Rows per side of the ladder.
-pub const LADDER_ROWS: usize = 15;
-/// L2 rows per side the page subscribes to (the depth chart uses them all).
+/// Most ladder rows per side (the canvas draws as many as fit; the subscription asks for
+/// [`DEPTH_LEVELS`]).
+pub const MAX_LADDER_ROWS: usize = 40;
+/// L2 rows per side the page subscribes to (the ladder, the depth chart and the market-order
+/// estimate use them).
 pub const DEPTH_LEVELS: u16 = 40;
-/// Candles asked for on an interval change.
+/// Candles asked for on an interval or instrument change.
 pub const HISTORY_CANDLES: u32 = 600;
-/// Fill markers kept on the chart.
-pub const MAX_MARKERS: usize = 100;
-/// Shortest wall-clock time between two redraws of the canvas/SVG charts (candles, depth), ms:
-/// at high simulation speeds frames come every animation frame, but a chart redrawn 10 times a
-/// second reads the same and costs a fraction of the main thread (the ladder and tape still
-/// update every frame).
-pub const CHART_MIN_INTERVAL_MS: f64 = 100.0;
-/// Most candle updates held back between two chart redraws (the oldest go first; at most
-/// [`bourse_protocol::MAX_FRAME_CANDLES`] arrive per frame).
+/// Most candle updates held between two chart draws (the oldest go first).
 pub const MAX_PENDING_CANDLES: usize = 2048;
+/// Shortest wall time between two refreshes of the accessible mirror while playing, ms.
+pub const MIRROR_INTERVAL_MS: f64 = 250.0;
+/// Most toasts on screen (the oldest go first).
+pub const MAX_TOASTS: usize = 6;
 
 /// One ladder row: grouped price, size, cumulative size from the spread, the human's size.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -52,6 +60,29 @@ pub struct LadderRow {
     pub own: Lots,
 }
 
+/// Ladder rows of one side with cumulative sizes, best first.
+pub fn ladder_rows(rows: &[bourse_protocol::L2Row]) -> impl Iterator<Item = LadderRow> + '_ {
+    let mut cum = 0;
+    rows.iter().map(move |r| {
+        cum += r.qty;
+        LadderRow {
+            price: r.price,
+            qty: r.qty,
+            cum,
+            own: r.own,
+        }
+    })
+}
+
+/// One row of the tape: the print and whether it was one of the human's fills.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TapeRow {
+    /// The print.
+    pub print: TradePrint,
+    /// True when the human was the maker or the taker.
+    pub own: bool,
+}
+
 /// What the page knows about the venue once `Ready` arrived.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Venue {
@@ -63,55 +94,219 @@ pub struct Venue {
     pub fmts: Vec<Fmt>,
     /// The human's account id.
     pub human: u32,
-    /// Scenario names.
-    pub scenarios: Vec<String>,
+    /// Scenarios the home runs.
+    pub scenarios: Vec<ScenarioInfo>,
+    /// The running market: hand-over, script, instruments with participants.
+    pub market: MarketInfo,
 }
 
-/// A message for the user (a reject, an error).
+impl Venue {
+    /// Build from a `Ready`'s configuration.
+    ///
+    /// # Errors
+    /// A message naming what the page cannot use (the configuration is the home's; a bad one is
+    /// a bug there, shown to the user instead of aborting).
+    pub fn new(
+        config: ExchangeConfig,
+        human: u32,
+        scenarios: Vec<ScenarioInfo>,
+        market: MarketInfo,
+    ) -> Result<Venue, String> {
+        let mut rules = Vec::new();
+        let mut fmts = Vec::new();
+        for s in &config.instruments {
+            let r = rules_of(&config, s).map_err(|e| format!("instrument {}: {e}", s.symbol))?;
+            let (Some(b), Some(q)) = (
+                config.assets.get(s.base as usize),
+                config.assets.get(s.quote as usize),
+            ) else {
+                return Err(format!("instrument {} names an unknown asset", s.symbol));
+            };
+            rules.push(r);
+            fmts.push(Fmt::new(s, b, q));
+        }
+        if config.instruments.is_empty() {
+            return Err("the exchange lists no instrument".into());
+        }
+        Ok(Venue {
+            config,
+            rules,
+            fmts,
+            human,
+            scenarios,
+            market,
+        })
+    }
+
+    /// Decimals a reader wants for an amount of `asset`: the price decimals of an instrument it
+    /// quotes (2 for USDT on a 0.01 tick), else the quantity decimals of an instrument it is the
+    /// base of (5 for BTC on a 0.00001 lot), else the asset's own decimals.
+    pub fn asset_places(&self, asset: u32) -> u32 {
+        let quoted = self
+            .config
+            .instruments
+            .iter()
+            .zip(&self.fmts)
+            .filter(|(s, _)| s.quote == asset)
+            .map(|(_, f)| f.price_places)
+            .max();
+        let based = self
+            .config
+            .instruments
+            .iter()
+            .zip(&self.fmts)
+            .filter(|(s, _)| s.base == asset)
+            .map(|(_, f)| f.qty_places)
+            .max();
+        let own = self
+            .config
+            .assets
+            .get(asset as usize)
+            .map(|a| a.decimals)
+            .unwrap_or(0);
+        quoted.or(based).unwrap_or(own).min(own)
+    }
+
+    /// True when simulated participants trade `instrument`.
+    pub fn is_live(&self, instrument: u32) -> bool {
+        self.market.live_instruments.contains(&instrument)
+    }
+}
+
+/// The latest frame's market state, plain data (no signals): what the canvases draw.
+#[derive(Debug, Clone, Default)]
+pub struct MarketView {
+    /// Output sequence number of the frame (the moment every panel shows).
+    pub seq: u64,
+    /// Virtual clock of the frame, ns.
+    pub clock_ns: u64,
+    /// Instrument of the frame's subscription.
+    pub instrument: u32,
+    /// Grouped L2 with the human's sizes.
+    pub depth: Depth,
+    /// L1.
+    pub l1: BookTicker,
+    /// Last trade price, ticks (0 before the first trade).
+    pub last: Ticks,
+    /// True while the subscribed instrument is halted.
+    pub halted: bool,
+    /// Moves whenever the depth (ladder, depth chart) changed.
+    pub depth_rev: u64,
+    /// Moves whenever the tape changed (new prints, or new own fills to mark).
+    pub tape_rev: u64,
+    /// The sequencer's readouts of the frame.
+    pub readouts: Readouts,
+}
+
+/// The simulation bar's readouts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Readouts {
+    /// Virtual clock, ns.
+    pub clock_ns: u64,
+    /// Simulation events processed.
+    pub sim_events: u64,
+    /// Last output sequence number.
+    pub output_seq: u64,
+    /// Running event digest.
+    pub digest: u64,
+}
+
+/// A toast's kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToastKind {
+    /// A reject or an error: stays until dismissed.
+    Error,
+    /// A market event (halt, resume): stays until dismissed.
+    Notice,
+    /// A fill or an expiry: goes by itself after a few seconds.
+    Info,
+}
+
+/// A message for the user.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
+pub struct Toast {
     /// Increasing id.
     pub id: u64,
+    /// Kind.
+    pub kind: ToastKind,
     /// Text.
     pub text: String,
-    /// True for errors and rejects.
-    pub error: bool,
 }
 
-/// All signals of the terminal. `Copy`: pass it around freely.
+/// The outcome line under the order form's button: what happened to the last order sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Request number of the order.
+    pub client_seq: u64,
+    /// False for a reject.
+    pub ok: bool,
+    /// Text.
+    pub text: String,
+}
+
+/// Candles of the chart's instrument and interval, handed to the chart component.
+#[derive(Debug, Clone, Default)]
+pub struct CandleFeed {
+    /// Bumped when the history was replaced (the chart then redraws every bar).
+    pub generation: u64,
+    /// The latest history, oldest first.
+    pub history: Vec<Candle>,
+    /// Live updates since the chart last drew, by open time.
+    pub updates: BTreeMap<u64, Candle>,
+    /// True once the history of the current subscription arrived.
+    pub ready: bool,
+    /// Output sequence number and close (ticks) of the newest candle handed over.
+    pub last: Option<(u64, Ticks)>,
+}
+
+/// The depth chart's accessible summary (refreshed with the mirror).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DepthSummary {
+    /// Sequence number it describes.
+    pub seq: u64,
+    /// Text, e.g. `Depth from 59700.00 to 59950.00: 12.3 BTC bid, 10.1 BTC ask`.
+    pub text: String,
+}
+
+/// All state of the terminal. `Copy`: pass it around freely.
 #[derive(Clone, Copy)]
 pub struct Store {
     /// Set once `Ready` arrived.
     pub venue: RwSignal<Option<Venue>>,
-    /// Simulation control state.
+    /// Counts `Ready` messages (start-up and every reset react to it).
+    pub ready_gen: RwSignal<u64>,
+    /// Simulation control state (playing, speed, scenario, seed; its `sim_events` is kept 0 here
+    /// so that this signal changes only when the controls do: the count is in [`Store::readouts`]).
     pub sim: RwSignal<SimState>,
-    /// Simulation clock, ns.
-    pub clock_ns: RwSignal<u64>,
-    /// Last input sequence number of the exchange.
-    pub input_seq: RwSignal<u64>,
-    /// Last output sequence number of the exchange.
-    pub output_seq: RwSignal<u64>,
-    /// Running event digest.
-    pub digest: RwSignal<u64>,
+    /// The sequencer's readouts (clock, events, sequence number, digest), refreshed with the
+    /// mirror: numbers that change on every frame at high speed, shown as text.
+    pub readouts: RwSignal<Readouts>,
     /// Subscribed instrument halted.
     pub halted: RwSignal<bool>,
+    /// Virtual time the subscribed instrument was seen halted first, ns.
+    pub halted_since: RwSignal<Option<u64>>,
     /// The subscription the page wants (sent on change).
     pub sub: RwSignal<Subscription>,
-    /// Ask rows, best (lowest) first.
-    pub asks: [RwSignal<Option<LadderRow>>; LADDER_ROWS],
-    /// Bid rows, best (highest) first.
-    pub bids: [RwSignal<Option<LadderRow>>; LADDER_ROWS],
-    /// Largest cumulative size shown, lots (scales the depth bars).
-    pub ladder_max_cum: RwSignal<Lots>,
-    /// The full grouped L2 for the depth chart, refreshed at most every
-    /// [`CHART_MIN_INTERVAL_MS`].
-    pub depth: RwSignal<Depth>,
-    /// L1.
+    /// Moves on every applied frame (the canvases redraw on it).
+    pub frame_tick: RwSignal<u64>,
+    /// Moves when candles arrived for the chart.
+    pub candle_tick: RwSignal<u64>,
+    /// Ask rows of the accessible ladder, best first.
+    pub mirror_asks: [RwSignal<Option<LadderRow>>; MAX_LADDER_ROWS],
+    /// Bid rows of the accessible ladder, best first.
+    pub mirror_bids: [RwSignal<Option<LadderRow>>; MAX_LADDER_ROWS],
+    /// Rows of the tape's accessible table, newest first.
+    pub mirror_tape: [RwSignal<Option<TapeRow>>; TAPE_MIRROR_ROWS],
+    /// The depth chart's accessible summary.
+    pub mirror_depth: RwSignal<DepthSummary>,
+    /// Sequence number the mirror shows.
+    pub mirror_seq: RwSignal<u64>,
+    /// L3 queue of the selected level (mirror rate).
+    pub l3: RwSignal<Option<L3Queue>>,
+    /// L1 (every frame).
     pub l1: RwSignal<BookTicker>,
-    /// 24h ticker.
+    /// 24h ticker (every frame).
     pub ticker: RwSignal<Ticker24h>,
-    /// Trade tape, newest first: [`TAPE_ROWS`] fixed row slots updated in place.
-    pub tape: [RwSignal<Option<TradePrint>>; TAPE_ROWS],
     /// The human's balances by asset.
     pub balances: RwSignal<Vec<BalanceChange>>,
     /// The human's open orders.
@@ -122,24 +317,23 @@ pub struct Store {
     pub fills: RwSignal<Vec<FillRow>>,
     /// Positions by instrument.
     pub positions: RwSignal<Vec<Position>>,
-    /// L3 queue of the selected level.
-    pub l3: RwSignal<Option<L3Queue>>,
     /// The order form's price input (the ladder writes it).
     pub form_price: RwSignal<String>,
-    /// Notices, newest last (bounded).
-    pub notices: RwSignal<Vec<Notice>>,
-    /// A fatal error (the worker is gone).
+    /// The form's outcome line.
+    pub outcome: RwSignal<Option<Outcome>>,
+    /// Toasts, oldest first.
+    pub toasts: RwSignal<Vec<Toast>>,
+    /// A fatal error (the worker is gone, or its configuration is unusable).
     pub fatal_error: RwSignal<Option<String>>,
-    model: StoredValue<Model>,
-    markers: StoredValue<Vec<f64>>,
-    chart_ready: StoredValue<bool>,
-    /// Candle updates not yet drawn, by open time (ns).
-    pending_candles: StoredValue<std::collections::BTreeMap<u64, Candle>>,
-    /// Depth not yet drawn.
-    pending_depth: StoredValue<Option<Depth>>,
-    /// `performance.now()` of the last chart redraw, ms.
-    last_chart_ms: StoredValue<f64>,
-    next_notice: StoredValue<u64>,
+    /// The latest frame's market state.
+    pub view: StoredValue<MarketView>,
+    /// Tape, history, fills, positions.
+    pub model: StoredValue<Model>,
+    /// Candles for the chart.
+    pub candles: StoredValue<CandleFeed>,
+    pending_l3: StoredValue<Option<Option<L3Queue>>>,
+    last_mirror_ms: StoredValue<f64>,
+    next_toast: StoredValue<u64>,
 }
 
 fn set_if_changed<T: PartialEq + Send + Sync + 'static>(s: RwSignal<T>, v: T) {
@@ -155,36 +349,37 @@ impl Store {
         sub.depth_levels = DEPTH_LEVELS;
         Store {
             venue: RwSignal::new(None),
+            ready_gen: RwSignal::new(0),
             sim: RwSignal::new(SimState::default()),
-            clock_ns: RwSignal::new(0),
-            input_seq: RwSignal::new(0),
-            output_seq: RwSignal::new(0),
-            digest: RwSignal::new(0),
+            readouts: RwSignal::new(Readouts::default()),
             halted: RwSignal::new(false),
+            halted_since: RwSignal::new(None),
             sub: RwSignal::new(sub),
-            asks: std::array::from_fn(|_| RwSignal::new(None)),
-            bids: std::array::from_fn(|_| RwSignal::new(None)),
-            ladder_max_cum: RwSignal::new(0),
-            depth: RwSignal::new(Depth::default()),
+            frame_tick: RwSignal::new(0),
+            candle_tick: RwSignal::new(0),
+            mirror_asks: std::array::from_fn(|_| RwSignal::new(None)),
+            mirror_bids: std::array::from_fn(|_| RwSignal::new(None)),
+            mirror_tape: std::array::from_fn(|_| RwSignal::new(None)),
+            mirror_depth: RwSignal::new(DepthSummary::default()),
+            mirror_seq: RwSignal::new(0),
+            l3: RwSignal::new(None),
             l1: RwSignal::new(BookTicker::default()),
             ticker: RwSignal::new(Ticker24h::default()),
-            tape: std::array::from_fn(|_| RwSignal::new(None)),
             balances: RwSignal::new(Vec::new()),
             open_orders: RwSignal::new(Vec::new()),
             history: RwSignal::new(Vec::new()),
             fills: RwSignal::new(Vec::new()),
             positions: RwSignal::new(Vec::new()),
-            l3: RwSignal::new(None),
             form_price: RwSignal::new(String::new()),
-            notices: RwSignal::new(Vec::new()),
+            outcome: RwSignal::new(None),
+            toasts: RwSignal::new(Vec::new()),
             fatal_error: RwSignal::new(None),
+            view: StoredValue::new(MarketView::default()),
             model: StoredValue::new(Model::default()),
-            markers: StoredValue::new(Vec::new()),
-            chart_ready: StoredValue::new(false),
-            pending_candles: StoredValue::new(Default::default()),
-            pending_depth: StoredValue::new(None),
-            last_chart_ms: StoredValue::new(f64::NEG_INFINITY),
-            next_notice: StoredValue::new(1),
+            candles: StoredValue::new(CandleFeed::default()),
+            pending_l3: StoredValue::new(None),
+            last_mirror_ms: StoredValue::new(f64::NEG_INFINITY),
+            next_toast: StoredValue::new(1),
         }
     }
 
@@ -195,108 +390,152 @@ impl Store {
             .with(|v| v.as_ref().and_then(|v| v.fmts.get(i).cloned()))
     }
 
-    /// Add a notice for the user.
-    pub fn notify(&self, text: String, error: bool) {
-        let id = self.next_notice.get_value();
-        self.next_notice.set_value(id + 1);
-        self.notices.update(|n| {
-            n.push(Notice { id, text, error });
-            let extra = n.len().saturating_sub(4);
-            n.drain(..extra);
+    /// The display format of the subscribed instrument, without tracking.
+    pub fn fmt_untracked(&self) -> Option<Fmt> {
+        let i = self.sub.with_untracked(|s| s.instrument as usize);
+        self.venue
+            .with_untracked(|v| v.as_ref().and_then(|v| v.fmts.get(i).cloned()))
+    }
+
+    /// Symbol of an instrument (empty before Ready).
+    pub fn symbol(&self, instrument: u32) -> String {
+        self.venue.with_untracked(|v| {
+            v.as_ref()
+                .and_then(|v| v.config.instruments.get(instrument as usize))
+                .map(|s| s.symbol.clone())
+                .unwrap_or_default()
+        })
+    }
+
+    /// Show a toast (errors and notices stay until dismissed; infos go after a few seconds, see
+    /// [`crate::toasts`]).
+    pub fn toast(&self, kind: ToastKind, text: String) {
+        let id = self.next_toast.get_value();
+        self.next_toast.set_value(id + 1);
+        self.toasts.update(|t| {
+            t.push(Toast { id, kind, text });
+            let extra = t.len().saturating_sub(MAX_TOASTS);
+            t.drain(..extra);
         });
     }
 
-    /// The worker is unusable.
+    /// Remove a toast.
+    pub fn dismiss(&self, id: u64) {
+        self.toasts.update(|t| t.retain(|x| x.id != id));
+    }
+
+    /// The home is unusable.
     pub fn fatal(&self, text: String) {
         web_sys::console::error_1(&text.clone().into());
         self.fatal_error.set(Some(text));
     }
 
-    /// Send the current subscription and ask for candle history.
-    pub fn resubscribe(&self) {
-        let sub = self.sub.get_untracked();
-        client::send(ClientMessage::Subscribe(sub), Kind::Other);
-        self.request_history();
+    /// Forget the chart's candles (a new instrument or interval); the history request follows.
+    pub fn reset_candles(&self) {
+        self.candles.update_value(|c| {
+            c.ready = false;
+            c.updates.clear();
+        });
     }
 
-    /// Ask the worker for the candles of the subscribed instrument and interval.
-    pub fn request_history(&self) {
-        let sub = self.sub.get_untracked();
-        self.chart_ready.set_value(false);
-        client::send(
-            ClientMessage::CandleHistory {
-                instrument: sub.instrument,
-                interval: sub.candle_interval,
-                limit: HISTORY_CANDLES,
-            },
-            Kind::Other,
-        );
+    /// Forget what belongs to the previous instrument (tape, L3, ticker, form price).
+    pub fn reset_instrument_view(&self) {
+        self.form_price.set(String::new());
+        self.l3.set(None);
+        self.pending_l3.set_value(None);
+        self.ticker.set(Ticker24h::default());
+        self.l1.set(BookTicker::default());
+        self.halted.set(false);
+        self.halted_since.set(None);
+        self.model.update_value(|m| m.tape.clear());
+        self.view.update_value(|v| {
+            let (d, t) = (v.depth_rev + 1, v.tape_rev + 1);
+            *v = MarketView {
+                depth_rev: d,
+                tape_rev: t,
+                ..MarketView::default()
+            };
+        });
+        self.last_mirror_ms.set_value(f64::NEG_INFINITY);
+        self.reset_candles();
     }
 
-    /// Handle a control message from the worker; `kind` is what it answers.
-    pub fn on_server_message(&self, msg: ServerMessage, kind: Kind) {
+    /// Note that the form sent order `client_seq` (its outcome line waits for the answer).
+    pub fn order_sent(&self, client_seq: u64, summary: &str) {
+        self.outcome.set(Some(Outcome {
+            client_seq,
+            ok: true,
+            text: format!("Sent: {summary}"),
+        }));
+    }
+
+    /// Handle a control message; `intent` is what it answers.
+    pub fn apply_message(&self, msg: ServerMessage, intent: Intent) {
         match msg {
             ServerMessage::Ready {
                 config,
                 human_account,
                 scenarios,
                 sim,
+                market,
                 ..
             } => {
-                let rules = config
-                    .instruments
-                    .iter()
-                    .map(|s| rules_of(&config, s).expect("the worker's configuration is valid"))
-                    .collect();
-                let fmts = config
-                    .instruments
-                    .iter()
-                    .map(|s| {
-                        Fmt::new(
-                            s,
-                            &config.assets[s.base as usize],
-                            &config.assets[s.quote as usize],
-                        )
-                    })
-                    .collect();
-                let n = config.instruments.len();
+                let venue = match Venue::new(config, human_account, scenarios, market) {
+                    Ok(v) => v,
+                    Err(e) => {
+                        self.fatal(format!("the exchange's configuration cannot be shown: {e}"));
+                        return;
+                    }
+                };
+                let n = venue.config.instruments.len();
                 self.model.set_value(Model::new(n));
-                self.markers.set_value(Vec::new());
                 self.history.set(Vec::new());
                 self.fills.set(Vec::new());
-                for slot in &self.tape {
+                self.balances.set(Vec::new());
+                self.open_orders.set(Vec::new());
+                self.positions.set(vec![Position::default(); n]);
+                self.outcome.set(None);
+                for slot in &self.mirror_tape {
                     slot.set(None);
                 }
-                self.positions.set(vec![Position::default(); n]);
-                self.sim.set(sim);
-                self.venue.set(Some(Venue {
-                    config,
-                    rules,
-                    fmts,
-                    human: human_account,
-                    scenarios,
-                }));
-                crate::app::on_ready(*self);
+                if self.sub.with_untracked(|s| s.instrument as usize >= n) {
+                    self.sub.update(|s| {
+                        s.instrument = 0;
+                        s.l3_level = None;
+                    });
+                }
+                self.reset_instrument_view();
+                self.readouts.set(Readouts {
+                    sim_events: sim.sim_events,
+                    ..Readouts::default()
+                });
+                self.sim.set(SimState {
+                    sim_events: 0,
+                    ..sim
+                });
+                self.venue.set(Some(venue));
+                self.ready_gen.update(|g| *g += 1);
             }
-            ServerMessage::Ack { .. } => {}
-            ServerMessage::Rejected {
-                reason, message, ..
-            } => {
-                let text = match reason {
-                    RejectReason::Exchange(r) => {
-                        let what = match kind {
-                            Kind::Order => "Order rejected",
-                            Kind::Cancel => "Cancel rejected",
-                            Kind::Amend => "Amend rejected",
-                            Kind::Other => "Rejected",
-                        };
-                        format!("{what}: {}", reason_text(r))
+            ServerMessage::Ack { client_seq, .. } => {
+                if let Intent::Order(o) = &intent {
+                    if self
+                        .outcome
+                        .with_untracked(|x| x.as_ref().is_some_and(|x| x.client_seq == client_seq))
+                    {
+                        self.outcome.set(Some(Outcome {
+                            client_seq,
+                            ok: true,
+                            text: format!("Accepted: {}", o.summary),
+                        }));
                     }
-                    _ => format!("Request refused: {message}"),
-                };
-                self.notify(text, true);
+                }
             }
-            ServerMessage::Frame(frame) => self.on_frame(*frame),
+            ServerMessage::Rejected {
+                client_seq,
+                reason,
+                message,
+            } => self.on_rejected(client_seq, reason, message, intent),
+            ServerMessage::Frame(frame) => self.apply_frame(*frame),
             ServerMessage::CandleHistory {
                 instrument,
                 interval,
@@ -304,86 +543,132 @@ impl Store {
             } => {
                 let sub = self.sub.get_untracked();
                 if sub.instrument == instrument && sub.candle_interval == interval {
-                    self.draw_history(&candles);
+                    self.candles.update_value(|c| {
+                        c.generation += 1;
+                        c.history = candles.into_iter().filter(|c| c.close > 0).collect();
+                        c.updates.clear();
+                        c.ready = true;
+                    });
+                    self.candle_tick.update(|t| *t += 1);
                 }
             }
         }
     }
 
-    fn draw_history(&self, candles: &[Candle]) {
-        let Some(f) = self.fmt() else { return };
-        let mut bars = Vec::with_capacity(candles.len() * 6);
-        // Candles before the first trade have no price (0): nothing to draw.
-        for c in candles.iter().filter(|c| c.close > 0) {
-            bars.extend(bar(&f, c));
-        }
-        chart::log_err(chart::chart_set_candles(&bars));
-        // Updates queued for the previous interval or before the history arrived are stale or
-        // already in it.
-        self.pending_candles.update_value(|p| p.clear());
-        self.chart_ready.set_value(true);
+    fn on_rejected(
+        &self,
+        client_seq: Option<u64>,
+        reason: RejectReason,
+        message: String,
+        intent: Intent,
+    ) {
+        let text = match (&reason, &intent) {
+            (RejectReason::Exchange(r), Intent::Order(o)) => {
+                let why = explain_reject(*r, o);
+                if let Some(seq) = client_seq {
+                    if self
+                        .outcome
+                        .with_untracked(|x| x.as_ref().is_some_and(|x| x.client_seq == seq))
+                    {
+                        self.outcome.set(Some(Outcome {
+                            client_seq: seq,
+                            ok: false,
+                            text: format!("Rejected: {why}"),
+                        }));
+                    }
+                }
+                format!("Order rejected ({}): {why}", o.summary)
+            }
+            (RejectReason::Exchange(r), Intent::Cancel { order_id }) => {
+                format!("Cancel of order {order_id} rejected: {}", reason_text(*r))
+            }
+            (RejectReason::Exchange(Reason::UnknownOrder), Intent::CancelAll) => {
+                "Cancel all: you have no open orders".into()
+            }
+            (RejectReason::Exchange(r), Intent::Amend { order_id }) => {
+                format!("Amend of order {order_id} rejected: {}", reason_text(*r))
+            }
+            (RejectReason::Exchange(r), _) => format!("Rejected: {}", reason_text(*r)),
+            (_, Intent::Sim(SimControl::Step { .. })) => format!("Step refused: {message}"),
+            (_, Intent::Sim(SimControl::Reset { .. })) => format!("Reset refused: {message}"),
+            _ => format!("Request refused: {message}"),
+        };
+        self.toast(ToastKind::Error, text);
     }
 
     /// Apply one frame.
-    pub fn on_frame(&self, frame: Frame) {
-        set_if_changed(self.sim, frame.sim.clone());
-        set_if_changed(self.clock_ns, frame.clock_ns);
-        set_if_changed(self.input_seq, frame.last_input_seq);
-        set_if_changed(self.output_seq, frame.last_output_seq);
-        set_if_changed(self.digest, frame.event_digest);
-        set_if_changed(self.halted, frame.halted);
+    pub fn apply_frame(&self, frame: Frame) {
+        set_if_changed(
+            self.sim,
+            SimState {
+                sim_events: 0,
+                ..frame.sim.clone()
+            },
+        );
         let current = self.sub.get_untracked();
-        let same_sub = frame.subscription == current;
-        if let Some(depth) = frame.depth {
-            if frame.subscription.instrument == current.instrument {
-                self.set_ladder(&depth);
-                self.pending_depth.set_value(Some(depth));
+        let same_instrument = frame.subscription.instrument == current.instrument;
+        if same_instrument {
+            self.on_halt_state(frame.halted, frame.clock_ns, frame.full);
+        }
+        self.view.update_value(|v| {
+            v.seq = frame.last_output_seq;
+            v.clock_ns = frame.clock_ns;
+            v.readouts = Readouts {
+                clock_ns: frame.clock_ns,
+                sim_events: frame.sim.sim_events,
+                output_seq: frame.last_output_seq,
+                digest: frame.event_digest,
+            };
+            if same_instrument {
+                v.instrument = frame.subscription.instrument;
+                v.halted = frame.halted;
+                if let Some(d) = &frame.depth {
+                    v.depth = d.clone();
+                    v.depth_rev += 1;
+                }
+                if !frame.trades.is_empty() || !frame.executions.is_empty() {
+                    v.tape_rev += 1;
+                }
+                if let Some(l1) = frame.l1 {
+                    v.l1 = l1;
+                }
+                if let Some(t) = &frame.ticker {
+                    v.last = t.last;
+                }
+            }
+        });
+        if same_instrument {
+            if let Some(l1) = frame.l1 {
+                set_if_changed(self.l1, l1);
+            }
+            if let Some(t) = frame.ticker {
+                set_if_changed(self.ticker, t);
+            }
+            if !frame.trades.is_empty() {
+                self.model.update_value(|m| m.on_trades(&frame.trades));
+            }
+            if frame.l3.is_some() || current.l3_level.is_none() {
+                self.pending_l3.set_value(Some(frame.l3.clone()));
             }
         }
-        if let Some(l1) = frame.l1 {
-            set_if_changed(self.l1, l1);
-        }
-        if let Some(t) = frame.ticker {
-            set_if_changed(self.ticker, t);
-        }
-        // Trades of another instrument (frames built before a switch took effect) are skipped; the
-        // tape is cleared by `set_instrument` and on `Ready`, not by full frames (a full frame
-        // follows any subscription change, e.g. clicking a level for its L3 queue).
-        if !frame.trades.is_empty() && frame.subscription.instrument == current.instrument {
-            self.model.update_value(|m| m.on_trades(&frame.trades));
-            self.model.with_value(|m| {
-                for (i, slot) in self.tape.iter().enumerate() {
-                    set_if_changed(*slot, m.tape.get(i).copied());
+        // Candles of the chart's subscription, once its history is in.
+        if frame.subscription == current && !frame.candles.is_empty() {
+            self.candles.update_value(|c| {
+                if !c.ready {
+                    return;
+                }
+                for k in frame.candles.iter().filter(|k| k.close > 0) {
+                    c.updates.insert(k.open_time_ns, *k);
+                    c.last = Some((frame.last_output_seq, k.close));
+                }
+                while c.updates.len() > MAX_PENDING_CANDLES {
+                    c.updates.pop_first();
                 }
             });
+            self.candle_tick.update(|t| *t += 1);
         }
-        if same_sub && self.chart_ready.get_value() && !frame.candles.is_empty() {
-            self.pending_candles.update_value(|p| {
-                for c in frame.candles.iter().filter(|c| c.close > 0) {
-                    p.insert(c.open_time_ns, *c);
-                }
-                while p.len() > MAX_PENDING_CANDLES {
-                    p.pop_first();
-                }
-            });
-        }
-        self.flush_charts(false);
         if !frame.executions.is_empty() {
-            let fills = self
-                .model
-                .try_update_value(|m| m.on_executions(&frame.executions, frame.clock_ns))
-                .unwrap_or_default();
-            self.history.set(
-                self.model
-                    .with_value(|m| m.history.iter().cloned().collect()),
-            );
-            if !fills.is_empty() {
-                self.fills
-                    .set(self.model.with_value(|m| m.fills.iter().cloned().collect()));
-                self.positions
-                    .set(self.model.with_value(|m| m.positions.clone()));
-                self.add_markers(&fills);
-            }
+            self.on_executions(&frame.executions);
         }
         if !frame.balances.is_empty() {
             self.balances.update(|all| {
@@ -398,133 +683,221 @@ impl Store {
         }
         if let Some(oo) = frame.open_orders {
             set_if_changed(self.open_orders, oo.orders);
-            self.draw_price_lines();
         }
-        if frame.l3.is_some() || current.l3_level.is_none() {
-            set_if_changed(self.l3, frame.l3);
+        // The mirror: at most every MIRROR_INTERVAL_MS while playing, every frame while paused.
+        let now = now_ms();
+        if !frame.sim.playing
+            || frame.full
+            || now - self.last_mirror_ms.get_value() >= MIRROR_INTERVAL_MS
+        {
+            self.last_mirror_ms.set_value(now);
+            self.refresh_mirror();
         }
+        self.frame_tick.update(|t| *t += 1);
     }
 
-    /// Draw held-back candle and depth updates if [`CHART_MIN_INTERVAL_MS`] passed (or `force`).
-    pub fn flush_charts(&self, force: bool) {
-        let now = now_ms();
-        if !force && now - self.last_chart_ms.get_value() < CHART_MIN_INTERVAL_MS {
+    fn on_halt_state(&self, halted: bool, clock_ns: u64, full: bool) {
+        let was = self.halted.get_untracked();
+        if halted == was {
             return;
         }
-        self.last_chart_ms.set_value(now);
-        if let Some(d) = self.pending_depth.try_update_value(|d| d.take()).flatten() {
-            set_if_changed(self.depth, d);
-        }
-        let pending = self
-            .pending_candles
-            .try_update_value(std::mem::take)
-            .unwrap_or_default();
-        if pending.is_empty() || !self.chart_ready.get_value() {
-            return;
-        }
-        if let Some(f) = self.fmt() {
-            for c in pending.values() {
-                let b = bar(&f, c);
-                chart::log_err(chart::chart_update_candle(
-                    b[0], b[1], b[2], b[3], b[4], b[5],
-                ));
+        self.halted.set(halted);
+        let symbol = self.symbol(self.sub.with_untracked(|s| s.instrument));
+        if halted {
+            self.halted_since.set(Some(clock_ns));
+            if !full {
+                self.toast(
+                    ToastKind::Notice,
+                    format!(
+                        "Trading in {symbol} halted at {} (virtual time): new orders are refused, cancels still work",
+                        hms(clock_ns)
+                    ),
+                );
+            }
+        } else {
+            self.halted_since.set(None);
+            if !full {
+                self.toast(
+                    ToastKind::Notice,
+                    format!("{symbol} resumed trading at {}", hms(clock_ns)),
+                );
             }
         }
     }
 
-    fn set_ladder(&self, depth: &Depth) {
-        let mut max_cum = 0;
-        for (rows, slots) in [(&depth.asks, &self.asks), (&depth.bids, &self.bids)] {
-            let mut cum = 0;
-            for (i, slot) in slots.iter().enumerate() {
-                let row = rows.get(i).map(|r: &L2Row| {
-                    cum += r.qty;
-                    LadderRow {
-                        price: r.price,
-                        qty: r.qty,
-                        cum,
-                        own: r.own,
+    /// The human's execution reports: history, fills, position, and toasts for what a trader
+    /// must not miss (fills, expiries, self-trade prevention, stop triggers).
+    fn on_executions(&self, prints: &[ExecutionPrint]) {
+        let fills = self
+            .model
+            .try_update_value(|m| m.on_executions(prints))
+            .unwrap_or_default();
+        self.history.set(
+            self.model
+                .with_value(|m| m.history.iter().cloned().collect()),
+        );
+        if !fills.is_empty() {
+            self.fills
+                .set(self.model.with_value(|m| m.fills.iter().cloned().collect()));
+            self.positions
+                .set(self.model.with_value(|m| m.positions.clone()));
+        }
+        for p in prints {
+            if let Some((kind, text)) = self.describe(p) {
+                self.toast(kind, text);
+            }
+        }
+    }
+
+    /// A toast for an execution report, when it says something a trader must not miss.
+    fn describe(&self, p: &ExecutionPrint) -> Option<(ToastKind, String)> {
+        let r = &p.report;
+        let (symbol, f) = self.venue.with_untracked(|v| {
+            let v = v.as_ref()?;
+            Some((
+                v.config
+                    .instruments
+                    .get(r.instrument as usize)?
+                    .symbol
+                    .clone(),
+                v.fmts.get(r.instrument as usize)?.clone(),
+            ))
+        })?;
+        let side = if r.side == Side::Buy {
+            "Bought"
+        } else {
+            "Sold"
+        };
+        match (r.exec_type, r.reason) {
+            (ExecType::Trade, _) => Some((
+                ToastKind::Info,
+                format!(
+                    "{side} {} {} at {} ({}, fee {} {}) · order {}{}",
+                    f.qty(r.last_qty),
+                    f.base,
+                    f.price(r.last_price),
+                    match r.liquidity {
+                        Some(bourse_core::Liquidity::Maker) => "maker",
+                        _ => "taker",
+                    },
+                    crate::format::trimmed(r.fee as i128, f.quote_decimals),
+                    f.quote,
+                    r.order_id,
+                    if r.status == OrderStatus::Filled {
+                        " filled"
+                    } else {
+                        ""
                     }
+                ),
+            )),
+            (ExecType::Expired, Some(Reason::SelfTradePrevention)) => Some((
+                ToastKind::Notice,
+                format!(
+                    "Self-trade prevention ({}): your order {} on {symbol} expired instead of trading with another order of yours (no trade, no fees)",
+                    wire_name(&self.open_stp(r.order_id)),
+                    r.order_id
+                ),
+            )),
+            (ExecType::Expired, Some(reason)) => {
+                let why = match reason {
+                    Reason::NoLiquidity => {
+                        let empty = self
+                            .venue
+                            .with_untracked(|v| v.as_ref().map(|v| !v.is_live(r.instrument)))
+                            .unwrap_or(false);
+                        format!(
+                            "no more {} orders in {symbol}{}",
+                            if r.side == Side::Buy { "sell" } else { "buy" },
+                            if empty {
+                                ": nobody else trades this market in this scenario"
+                            } else {
+                                ""
+                            }
+                        )
+                    }
+                    Reason::FokUnfillable => {
+                        "fill-or-kill: the book could not fill all of it at once, so nothing traded".into()
+                    }
+                    Reason::IocRemainder => {
+                        "immediate-or-cancel: the part that did not fill at once was cancelled".into()
+                    }
+                    Reason::BudgetExhausted => "the amount to spend ran out".into(),
+                    other => reason_text(other),
+                };
+                let filled = if r.cum_qty > 0 {
+                    format!(" after filling {} {}", f.qty(r.cum_qty), f.base)
+                } else {
+                    String::new()
+                };
+                Some((
+                    ToastKind::Info,
+                    format!(
+                        "Order {} expired{filled} ({}): {why}",
+                        r.order_id,
+                        wire_name(&reason)
+                    ),
+                ))
+            }
+            (ExecType::Triggered, _) => Some((
+                ToastKind::Info,
+                format!(
+                    "Stop order {} triggered at stop price {}: it now works as a {} order",
+                    r.order_id,
+                    f.price(r.stop_price),
+                    if r.order_type == OrderType::StopLimit {
+                        "limit"
+                    } else {
+                        "market"
+                    }
+                ),
+            )),
+            _ => None,
+        }
+    }
+
+    fn open_stp(&self, order_id: u64) -> bourse_core::StpMode {
+        self.open_orders
+            .with_untracked(|o| o.iter().find(|o| o.id == order_id).map(|o| o.stp))
+            .unwrap_or(crate::form::DEFAULT_STP)
+    }
+
+    /// Copy the latest state into the accessible mirror (ladder table, tape table, depth text, L3).
+    pub fn refresh_mirror(&self) {
+        let fmt = self.fmt_untracked();
+        self.view.with_value(|v| {
+            for (rows, slots) in [
+                (&v.depth.asks, &self.mirror_asks),
+                (&v.depth.bids, &self.mirror_bids),
+            ] {
+                let mut it = ladder_rows(rows);
+                for slot in slots.iter() {
+                    set_if_changed(*slot, it.next());
+                }
+            }
+            if let Some(f) = &fmt {
+                set_if_changed(
+                    self.mirror_depth,
+                    DepthSummary {
+                        seq: v.seq,
+                        text: depth_text(&v.depth, f),
+                    },
+                );
+            }
+            set_if_changed(self.mirror_seq, v.seq);
+            set_if_changed(self.readouts, v.readouts);
+        });
+        self.model.with_value(|m| {
+            for (i, slot) in self.mirror_tape.iter().enumerate() {
+                let row = m.tape.get(i).map(|t| TapeRow {
+                    print: *t,
+                    own: m.is_own_trade(t.trade.instrument, t.trade.trade_id),
                 });
                 set_if_changed(*slot, row);
             }
-            max_cum = max_cum.max(cum);
-        }
-        set_if_changed(self.ladder_max_cum, max_cum);
-    }
-
-    fn add_markers(&self, fills: &[FillRow]) {
-        let Some(f) = self.fmt() else { return };
-        let ins = self.sub.get_untracked().instrument;
-        let step = self.sub.get_untracked().candle_interval.nanos();
-        self.markers.update_value(|m| {
-            for fill in fills.iter().filter(|x| x.instrument == ins) {
-                let t = (fill.ts_ns - fill.ts_ns % step) as f64 / 1e9;
-                let side = if fill.side == Side::Buy { 1.0 } else { -1.0 };
-                m.extend([t, side, f.price_f64(fill.price), f.qty_f64(fill.qty)]);
-            }
-            let extra = (m.len() / 4).saturating_sub(MAX_MARKERS);
-            m.drain(..extra * 4);
         });
-        self.markers
-            .with_value(|m| chart::log_err(chart::chart_set_markers(m)));
-    }
-
-    /// Redraw the fill markers (after the chart's interval changed).
-    pub fn redraw_markers(&self) {
-        // Marker times were bucketed to the old interval; the chart snaps them to its bars.
-        self.markers
-            .with_value(|m| chart::log_err(chart::chart_set_markers(m)));
-        self.draw_price_lines();
-    }
-
-    fn draw_price_lines(&self) {
-        let Some(f) = self.fmt() else { return };
-        let ins = self.sub.get_untracked().instrument;
-        let lines: Vec<f64> = self.open_orders.with_untracked(|oo| {
-            oo.iter()
-                .filter(|o| o.instrument == ins && o.price > 0)
-                .flat_map(|o| {
-                    [
-                        f.price_f64(o.price),
-                        if o.side == Side::Buy { 1.0 } else { -1.0 },
-                    ]
-                })
-                .collect()
-        });
-        chart::log_err(chart::chart_set_price_lines(&lines));
-    }
-
-    /// Show another instrument: resubscribe (the next frame is full), reload candle history,
-    /// forget the L3 level and the form's price (it was on the other instrument's grid).
-    pub fn set_instrument(&self, instrument: u32) {
-        if self.sub.with_untracked(|s| s.instrument) == instrument {
-            return;
+        if let Some(l3) = self.pending_l3.try_update_value(|p| p.take()).flatten() {
+            set_if_changed(self.l3, l3);
         }
-        self.sub.update(|s| {
-            s.instrument = instrument;
-            s.l3_level = None;
-        });
-        self.form_price.set(String::new());
-        self.l3.set(None);
-        self.ticker.set(Ticker24h::default());
-        self.l1.set(BookTicker::default());
-        self.pending_depth.set_value(None);
-        // Markers and the tape are the previous instrument's.
-        self.markers.set_value(Vec::new());
-        self.model.update_value(|m| m.tape.clear());
-        for slot in &self.tape {
-            slot.set(None);
-        }
-        self.resubscribe();
-        self.redraw_markers();
-    }
-
-    /// Change the candle interval: resubscribe and reload history.
-    pub fn set_interval(&self, interval: Interval) {
-        self.sub.update(|s| s.candle_interval = interval);
-        self.resubscribe();
-        self.redraw_markers();
     }
 }
 
@@ -534,8 +907,26 @@ impl Default for Store {
     }
 }
 
+/// The depth chart's words: its price range and the total size on each side.
+pub fn depth_text(d: &Depth, f: &Fmt) -> String {
+    let (Some(lo), Some(hi)) = (d.bids.last(), d.asks.last()) else {
+        return "Depth: the book is empty".into();
+    };
+    let total = |rows: &[bourse_protocol::L2Row]| rows.iter().map(|r| r.qty).sum::<u64>();
+    format!(
+        "Depth from {} to {} {}: {} {} bid, {} {} ask",
+        f.price(lo.price),
+        f.price(hi.price),
+        f.quote,
+        f.qty(total(&d.bids)),
+        f.base,
+        f.qty(total(&d.asks)),
+        f.base
+    )
+}
+
 /// `performance.now()` in ms (0 where there is no window, e.g. native tests).
-fn now_ms() -> f64 {
+pub fn now_ms() -> f64 {
     web_sys::window()
         .and_then(|w| w.performance())
         .map(|p| p.now())
@@ -543,7 +934,7 @@ fn now_ms() -> f64 {
 }
 
 /// A candle as chart numbers `[time_s, open, high, low, close, volume]`.
-fn bar(f: &Fmt, c: &Candle) -> [f64; 6] {
+pub fn bar(f: &Fmt, c: &Candle) -> [f64; 6] {
     [
         (c.open_time_ns / 1_000_000_000) as f64,
         f.price_f64(c.open),

@@ -177,28 +177,9 @@ pub fn format_duration(ns: u64) -> String {
     s
 }
 
-/// ns since the Unix epoch → `2023-11-14T22:13:20.000Z`.
+/// ns since the Unix epoch → `2023-11-14T22:13:20.000Z` (see [`bourse_core::utc_iso8601`]).
 pub fn format_ts(ns: u64) -> String {
-    let secs = ns / 1_000_000_000;
-    let ms = (ns / 1_000_000) % 1000;
-    let days = (secs / 86_400) as i64;
-    let sod = secs % 86_400;
-    // Civil from days (H. Hinnant).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + (m <= 2) as i64;
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z",
-        sod / 3600,
-        (sod / 60) % 60,
-        sod % 60
-    )
+    bourse_core::utc_iso8601(ns)
 }
 
 /// A progress bar (or, without a length, a spinner) on stderr, hidden when stderr is not a terminal.

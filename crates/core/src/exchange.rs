@@ -1000,12 +1000,33 @@ impl Exchange {
 
     // ------------------------------------------------------------------ placement
 
+    /// Emit the REJECTED report of a placement. It carries what the order asked for where that
+    /// is on the instrument's grid (price and stop price in ticks, quantity in lots, quote
+    /// quantity in quote units, each 0 when absent, off the grid or the instrument is unknown),
+    /// as Binance's reject answers repeat the request, so a client's order history keeps what was
+    /// sent.
     fn reject_order(&mut self, ctx: &mut Ctx<'_>, o: &NewOrder, reason: Reason) {
         let fee_asset = self
             .instruments
             .get(o.instrument as usize)
             .map(|i| i.rules.quote)
             .unwrap_or(0);
+        let (price, stop_price, quantity, quote_quantity) =
+            match self.config.instruments.get(o.instrument as usize) {
+                Some(spec) => {
+                    let grid = |v: Option<Decimal>, step: Decimal| {
+                        v.and_then(|v| to_grid(v, step).ok()).unwrap_or(0)
+                    };
+                    let quote_dec = self.config.assets[fee_asset as usize].decimals;
+                    (
+                        grid(o.price, spec.tick_size),
+                        grid(o.stop_price, spec.tick_size),
+                        grid(o.quantity, spec.lot_size) as Lots,
+                        grid(o.quote_quantity, unit_step(quote_dec)) as Units,
+                    )
+                }
+                None => (0, 0, 0, 0),
+            };
         self.emit(
             ctx,
             Event::Execution(ExecutionReport {
@@ -1016,10 +1037,10 @@ impl Exchange {
                 side: o.side,
                 order_type: o.order_type,
                 tif: o.tif,
-                price: 0,
-                stop_price: 0,
-                quantity: 0,
-                quote_quantity: 0,
+                price,
+                stop_price,
+                quantity,
+                quote_quantity,
                 exec_type: ExecType::Rejected,
                 status: OrderStatus::Rejected,
                 reason: Some(reason),
@@ -1103,7 +1124,7 @@ impl Exchange {
         } as usize];
         let (lock, budget) = match o.side {
             Side::Sell => (lots as i128 * r.base_units_per_lot as i128, None),
-            Side::Buy if !is_market => (buy_limit_lock(r, price, lots), None),
+            Side::Buy if !is_market => (r.buy_limit_lock(price, lots), None),
             Side::Buy if by_quote => (
                 quote_units as i128 + fee_units(quote_units as i128, r.taker_fee_ppm),
                 Some(quote_units as u128 / r.quote_units_per_tick_lot as u128),
@@ -1113,7 +1134,7 @@ impl Exchange {
                 if bal.available == 0 {
                     return Err(Reason::InsufficientBalance);
                 }
-                (bal.available as i128, Some(market_budget(r, bal.available)))
+                (bal.available as i128, Some(r.market_budget(bal.available)))
             }
         };
         if lock > bal.available as i128 {
@@ -1434,7 +1455,7 @@ impl Exchange {
                 let new_lock = if market {
                     o.locked - spend
                 } else {
-                    clamp_units(buy_limit_lock(r, o.price, o.quantity - o.cum_qty))
+                    clamp_units(r.buy_limit_lock(o.price, o.quantity - o.cum_qty))
                 };
                 let release = o.locked - spend - new_lock;
                 o.locked = new_lock;
@@ -1598,7 +1619,7 @@ impl Exchange {
             } else {
                 let avail =
                     self.accounts[o.account as usize - 1].balances[r.quote as usize].available;
-                budget = Some(market_budget(&r, avail));
+                budget = Some(r.market_budget(avail));
                 o.locked = avail;
             }
         }
@@ -1770,7 +1791,7 @@ impl Exchange {
         if r.notional(price, qty) < r.min_notional_units as i128 {
             return Err(Reason::NotionalBelowMinimum);
         }
-        if price != o.price && !in_band(price, ins.reference(), r.price_band_bps) {
+        if price != o.price && !r.in_band(price, ins.reference()) {
             return Err(Reason::PriceOutsideBand);
         }
         if o.post_only && price != o.price {
@@ -1786,7 +1807,7 @@ impl Exchange {
         }
         let remaining = qty - o.cum_qty;
         let lock = match o.side {
-            Side::Buy => buy_limit_lock(r, price, remaining),
+            Side::Buy => r.buy_limit_lock(price, remaining),
             Side::Sell => remaining as i128 * r.base_units_per_lot as i128,
         };
         let asset = match o.side {
@@ -2334,7 +2355,7 @@ pub fn check_order_fields(
     if notional < r.min_notional_units as i128 {
         return Err(Reason::NotionalBelowMinimum);
     }
-    if !is_market && !in_band(price, reference, r.price_band_bps) {
+    if !is_market && !r.in_band(price, reference) {
         return Err(Reason::PriceOutsideBand);
     }
     Ok(OrderOnGrid {
@@ -2344,29 +2365,6 @@ pub fn check_order_fields(
         quote_units,
         notional,
     })
-}
-
-fn in_band(price: Ticks, reference: Ticks, band_bps: u32) -> bool {
-    // 64-bit fast path for prices below 2^40 ticks (i128 is software-emulated on wasm32).
-    if (0..1 << 40).contains(&price) && (0..1 << 40).contains(&reference) {
-        return (price - reference).abs() * 10_000 <= reference * band_bps as i64;
-    }
-    let diff = (price as i128 - reference as i128).abs();
-    diff * 10_000 <= reference as i128 * band_bps as i128
-}
-
-/// Quote units a buy limit order for `lots` at `price` reserves: notional plus the fee at the
-/// larger fee rate.
-fn buy_limit_lock(r: &InstrumentRules, price: Ticks, lots: Lots) -> i128 {
-    let n = r.notional(price, lots);
-    n + fee_units(n, r.max_fee_ppm())
-}
-
-/// Largest budget `B` in tick·lots with `B × k + fee(B × k, taker) ≤ available`, where
-/// `k = quote_units_per_tick_lot`: `B = floor(available × 10^6 / (k × (10^6 + taker_ppm)))`.
-fn market_budget(r: &InstrumentRules, available: Units) -> u128 {
-    available as u128 * 1_000_000
-        / (r.quote_units_per_tick_lot as u128 * (1_000_000 + r.taker_fee_ppm as u128))
 }
 
 fn base_report(

@@ -201,6 +201,48 @@ impl InstrumentRules {
     pub fn max_fee_ppm(&self) -> Ppm {
         self.maker_fee_ppm.max(self.taker_fee_ppm)
     }
+
+    /// Quote units a buy limit order for `lots` at `price` ticks reserves when placed: its
+    /// notional plus the fee on it at the larger fee rate ([`Self::max_fee_ppm`]), so that the
+    /// reserve covers the fills whether they make or take. The one source of this formula (the
+    /// exchange, the simulated participants and the page's order form use it).
+    #[inline]
+    pub fn buy_limit_lock(&self, price: Ticks, lots: Lots) -> i128 {
+        let n = self.notional(price, lots);
+        n + fee_units(n, self.max_fee_ppm())
+    }
+
+    /// True when `price` ticks lies inside the price band around `reference` ticks: `|price −
+    /// reference| × 10 000 ≤ reference × price_band_bps` (bounds included).
+    #[inline]
+    pub fn in_band(&self, price: Ticks, reference: Ticks) -> bool {
+        let band_bps = self.price_band_bps;
+        // 64-bit fast path for prices below 2^40 ticks (i128 is software-emulated on wasm32).
+        if (0..1 << 40).contains(&price) && (0..1 << 40).contains(&reference) {
+            return (price - reference).abs() * 10_000 <= reference * band_bps as i64;
+        }
+        let diff = (price as i128 - reference as i128).abs();
+        diff * 10_000 <= reference as i128 * band_bps as i128
+    }
+
+    /// The lowest and highest prices in ticks inside the band around `reference` (see
+    /// [`Self::in_band`]): `reference ∓ floor(reference × price_band_bps / 10 000)`, the low end
+    /// at least 1 tick.
+    pub fn band(&self, reference: Ticks) -> (Ticks, Ticks) {
+        let half = (reference as i128 * self.price_band_bps as i128 / 10_000) as Ticks;
+        (
+            reference.saturating_sub(half).max(1),
+            reference.saturating_add(half),
+        )
+    }
+
+    /// The budget of a market buy sized by quantity, in tick·lots: the largest `B` with
+    /// `B × quote_units_per_tick_lot` plus its taker fee within `available` quote units.
+    #[inline]
+    pub fn market_budget(&self, available: Units) -> u128 {
+        available as u128 * 1_000_000
+            / (self.quote_units_per_tick_lot as u128 * (1_000_000 + self.taker_fee_ppm as u128))
+    }
 }
 
 /// Fee in quote units on a notional: `floor(notional × rate_ppm / 1_000_000)`.
@@ -342,4 +384,29 @@ mod tests {
         let sum: i128 = parts.iter().map(|&p| fee_units(p * 1000, 1500)).sum();
         assert!(sum <= fee_units(1000 * 1000, 1500));
     }
+}
+
+/// A time in ns since the Unix epoch as ISO 8601 UTC with milliseconds
+/// (`2023-11-14T22:13:20.000Z`), from integers only (civil-from-days, H. Hinnant's algorithm).
+/// Display only: the core never reads a clock; this formats the timestamps it is given.
+pub fn utc_iso8601(ns: u64) -> String {
+    let secs = ns / 1_000_000_000;
+    let ms = (ns / 1_000_000) % 1000;
+    let days = (secs / 86_400) as i64;
+    let sod = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + (m <= 2) as i64;
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z",
+        sod / 3600,
+        (sod / 60) % 60,
+        sod % 60
+    )
 }

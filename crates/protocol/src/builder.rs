@@ -1,14 +1,14 @@
 //! [`FrameBuilder`]: turns the exchange's event stream and read-only queries into coalesced frames.
 
 use crate::frame::{
-    BalanceChange, Depth, Frame, L2Row, L3Order, L3Queue, OpenOrders, SimState, TradePrint,
+    BalanceChange, Depth, ExecutionPrint, Frame, L2Row, L3Order, L3Queue, OpenOrders, SimState,
+    TradePrint,
 };
 use crate::messages::Subscription;
 use crate::{MAX_DEPTH_LEVELS, MAX_L3_ORDERS};
 use crate::{MAX_FRAME_CANDLES, MAX_FRAME_EXECUTIONS, MAX_FRAME_OPEN_ORDERS, MAX_FRAME_TRADES};
 use bourse_core::{
-    AccountId, BookTicker, Candle, Event, Exchange, ExecutionReport, Lots, Sequenced, Side,
-    Ticker24h, Ticks,
+    AccountId, BookTicker, Candle, Event, Exchange, Lots, Sequenced, Side, Ticker24h, Ticks,
 };
 use std::collections::VecDeque;
 
@@ -86,7 +86,7 @@ pub struct FrameBuilder {
     full_pending: bool,
     trades: VecDeque<TradePrint>,
     trades_dropped: u64,
-    executions: VecDeque<ExecutionReport>,
+    executions: VecDeque<ExecutionPrint>,
     executions_dropped: u64,
     /// Latest balance per asset since the last frame, ascending asset id.
     balances: Vec<BalanceChange>,
@@ -190,7 +190,12 @@ impl FrameBuilder {
                         self.executions.pop_front();
                         self.executions_dropped += 1;
                     }
-                    self.executions.push_back(r.clone());
+                    self.executions.push_back(ExecutionPrint {
+                        ts_ns: e.ts_ns,
+                        seq: e.seq,
+                        input_seq: e.input_seq,
+                        report: r.clone(),
+                    });
                     self.orders_dirty = true;
                 }
                 &Event::BalanceUpdate {
@@ -223,7 +228,7 @@ impl FrameBuilder {
 
         // Logs.
         let trades: Vec<TradePrint> = self.trades.drain(..).collect();
-        let executions: Vec<ExecutionReport> = self.executions.drain(..).collect();
+        let executions: Vec<ExecutionPrint> = self.executions.drain(..).collect();
         let mut balances = std::mem::take(&mut self.balances);
         if full {
             balances = (0..ex.config().assets.len() as u32)
@@ -327,26 +332,46 @@ impl FrameBuilder {
         depth
     }
 
-    /// The L3 queue at one level.
+    /// The L3 queue at one level, or of every level in one grouped bucket: with grouping `g`, the
+    /// bucket at `price` holds the levels `price − g + 1 ..= price` of asks rounded up and
+    /// `price ..= price + g − 1` of bids rounded down (see [`bucket_price`]). Scans the same
+    /// bounded number of levels as the depth (`depth_levels × g`, best first).
     fn l3(&self, ex: &Exchange, side: Side, price: Ticks) -> L3Queue {
-        let queue = ex
-            .book(self.sub.instrument)
-            .map(|b| b.queue(side, price))
-            .unwrap_or_default();
-        L3Queue {
+        let g = self.sub.grouping_ticks.max(1);
+        let mut queue = L3Queue {
             side,
             price,
-            omitted: queue.len().saturating_sub(MAX_L3_ORDERS) as u32,
-            orders: queue
-                .iter()
-                .take(MAX_L3_ORDERS)
-                .map(|o| L3Order {
-                    id: o.id,
-                    qty: o.qty,
-                    own: o.owner == self.human,
-                })
-                .collect(),
+            grouping_ticks: g,
+            orders: Vec::new(),
+            omitted: 0,
+        };
+        let Some(book) = ex.book(self.sub.instrument) else {
+            return queue;
+        };
+        let scan =
+            (self.sub.depth_levels.min(MAX_DEPTH_LEVELS) as usize).saturating_mul(g as usize);
+        let mut levels = Vec::new();
+        book.for_each_level(side, scan, |p, _, _| {
+            if bucket_price(side, p, g) == price {
+                levels.push(p);
+            }
+        });
+        let mut total = 0usize;
+        for p in levels {
+            for o in book.queue(side, p) {
+                total += 1;
+                if queue.orders.len() < MAX_L3_ORDERS {
+                    queue.orders.push(L3Order {
+                        id: o.id,
+                        price: p,
+                        qty: o.qty,
+                        own: o.owner == self.human,
+                    });
+                }
+            }
         }
+        queue.omitted = (total - queue.orders.len()) as u32;
+        queue
     }
 
     /// Candles from the last one sent (which may have changed since) up to the one containing

@@ -72,7 +72,7 @@ pub fn encode_client(req: &ClientRequest) -> String {
 /// [`ProtocolError::to_rejected`].
 pub fn decode_client(json: &str) -> Result<ClientRequest, ProtocolError> {
     let req: ClientRequest = serde_json::from_str(json).map_err(json_err)?;
-    if let ClientMessage::Hello { version } = req.message {
+    if let ClientMessage::Hello { version, .. } = req.message {
         check_version(version)?;
     }
     Ok(req)

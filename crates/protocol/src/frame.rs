@@ -67,6 +67,19 @@ pub struct TradePrint {
     pub trade: Trade,
 }
 
+/// One of the human's execution reports with the time and sequence number of its event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExecutionPrint {
+    /// Time of the command that caused it (virtual time), ns since the Unix epoch.
+    pub ts_ns: u64,
+    /// Output sequence number of the execution event.
+    pub seq: u64,
+    /// Input sequence number of the command that caused it.
+    pub input_seq: u64,
+    /// The report (prices in ticks, quantities in lots, amounts in asset units).
+    pub report: ExecutionReport,
+}
+
 /// The latest balance of one of the human's assets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BalanceChange {
@@ -92,21 +105,26 @@ pub struct OpenOrders {
 pub struct L3Order {
     /// Order id.
     pub id: OrderId,
+    /// Its price level, ticks (several levels appear when the queue is a grouped bucket).
+    pub price: Ticks,
     /// Remaining visible quantity, lots.
     pub qty: Lots,
     /// True for the human's own order.
     pub own: bool,
 }
 
-/// The FIFO queue of one ungrouped price level.
+/// The FIFO queue of one price level, or of every level of one grouped bucket
+/// ([`crate::Subscription::l3_level`] with [`crate::Subscription::grouping_ticks`] above 1).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct L3Queue {
     /// Side.
     pub side: Side,
-    /// Price, ticks.
+    /// Price, ticks: the level, or the bucket's grouped price (see [`crate::bucket_price`]).
     pub price: Ticks,
-    /// Orders in time priority, earliest first, at most [`crate::MAX_L3_ORDERS`] (empty when the
-    /// level does not exist).
+    /// Grouping in ticks the bucket was built with (1: one ungrouped level).
+    pub grouping_ticks: u32,
+    /// Orders level by level from the best price outwards, each level in time priority (earliest
+    /// first), at most [`crate::MAX_L3_ORDERS`] (empty when no level of the bucket exists).
     pub orders: Vec<L3Order>,
     /// Orders at the back of the queue left out.
     pub omitted: u32,
@@ -152,9 +170,9 @@ pub struct Frame {
     pub candles_dropped: u64,
     /// Rolling 24h ticker of the subscribed instrument, if changed.
     pub ticker: Option<Ticker24h>,
-    /// The human's execution reports since the previous frame (all instruments), oldest first, at
-    /// most [`crate::MAX_FRAME_EXECUTIONS`].
-    pub executions: Vec<ExecutionReport>,
+    /// The human's execution reports since the previous frame (all instruments), oldest first,
+    /// each with its virtual time, at most [`crate::MAX_FRAME_EXECUTIONS`].
+    pub executions: Vec<ExecutionPrint>,
     /// Execution reports left out (the oldest ones).
     pub executions_dropped: u64,
     /// The latest balance of each of the human's assets that changed since the previous frame, by

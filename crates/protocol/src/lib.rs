@@ -53,11 +53,13 @@ pub use codec::{
     encode_server, ProtocolError,
 };
 pub use frame::{
-    BalanceChange, Depth, Frame, L2Row, L3Order, L3Queue, OpenOrders, SimState, TradePrint,
+    BalanceChange, Depth, ExecutionPrint, Frame, L2Row, L3Order, L3Queue, OpenOrders, SimState,
+    TradePrint,
 };
 pub use messages::{
-    command_outcome, wire_name, ClientMessage, ClientRequest, OrderRequest, RejectReason,
-    ServerMessage, SimControl, Speed, Subscription,
+    command_outcome, wire_name, ClientMessage, ClientRequest, MarketInfo, MarketStart,
+    OrderRequest, RejectReason, ScenarioInfo, ScriptItem, ServerMessage, SimControl, Speed,
+    Subscription,
 };
 
 #[cfg(doc)]
@@ -65,7 +67,7 @@ use bourse_core::{Lots, Ticks};
 
 /// Version of this protocol. Bumped on any change to a message's shape or meaning; a page and a
 /// worker of different versions refuse each other at `Hello`/`Ready`.
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// Most virtual time one `SimControl::FastForward` may ask for: one hour, ns.
 pub const MAX_FAST_FORWARD_NS: u64 = 3_600 * 1_000_000_000;

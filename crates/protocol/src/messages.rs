@@ -155,13 +155,73 @@ pub enum SimControl {
         virtual_ns: u64,
     },
     /// Throw the simulation away and start `scenario` (a preset name, see
-    /// [`ServerMessage::Ready::scenarios`]) from `seed`, paused. The human's account is recreated.
+    /// [`ServerMessage::Ready::scenarios`]) from `seed`, paused, after running `warmup_ns` of it
+    /// at once (see [`MarketStart`]). The human's account is recreated.
     Reset {
         /// Scenario name.
         scenario: String,
-        /// Seed (any `u64`; the run is a pure function of scenario and seed).
+        /// Seed (any `u64`; the run is a pure function of scenario, seed and warm-up).
         seed: u64,
+        /// Warm-up, ns, `0..=`[`crate::MAX_FAST_FORWARD_NS`] (default 0).
+        #[serde(default)]
+        warmup_ns: u64,
     },
+}
+
+/// The market a page asks for: a preset scenario, a seed, and a warm-up that runs before the
+/// market is handed to the user.
+///
+/// The warm-up is `warmup_ns` of virtual time run at once (exactly as if the market had played that
+/// long), with the scenario's script delayed by the same amount (`Scenario::delay_script`): the
+/// book and the chart have history when the user arrives, and scripted events (a halt "3 minutes
+/// in", a flash crash "4 minutes in") happen that long after the hand-over, in front of the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarketStart {
+    /// Preset scenario name (one of [`ServerMessage::Ready::scenarios`]).
+    pub scenario: String,
+    /// Seed.
+    pub seed: u64,
+    /// Warm-up, ns, `0..=`[`crate::MAX_FAST_FORWARD_NS`].
+    #[serde(default)]
+    pub warmup_ns: u64,
+}
+
+/// A scenario the home can run, for the page's scenario picker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScenarioInfo {
+    /// Preset name (what [`SimControl::Reset`] takes).
+    pub name: String,
+    /// One-paragraph description, shown when the scenario is chosen.
+    pub description: String,
+}
+
+/// One scripted event of the running scenario, for the page's "what happens next" line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScriptItem {
+    /// Virtual time it happens, ns since the Unix epoch.
+    pub at_ns: u64,
+    /// The action's name as in scenario files (`halt`, `resume`, `sweep`, `mm_withdraw`,
+    /// `mm_return`, `news`).
+    pub action: String,
+    /// Instrument it applies to (`None`: every instrument of the scenario).
+    pub instrument: Option<InstrumentId>,
+    /// Plain words, e.g. `halt BTC-USDT` or `sweep: sell 45 BTC in 30 market orders`.
+    pub text: String,
+}
+
+/// What the page needs to know about the market that is running.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct MarketInfo {
+    /// Virtual time the market was handed to the user (after its warm-up), ns since the Unix
+    /// epoch.
+    pub handover_ns: u64,
+    /// Warm-up that ran before the hand-over, ns.
+    pub warmup_ns: u64,
+    /// The scenario's scripted events, in time order.
+    pub script: Vec<ScriptItem>,
+    /// Instruments the scenario's simulated participants trade, ascending; the books of the others
+    /// hold only what users place.
+    pub live_instruments: Vec<InstrumentId>,
 }
 
 /// What the page wants to see. One subscription at a time; a new one replaces the old one and the
@@ -224,6 +284,10 @@ pub enum ClientMessage {
     Hello {
         /// The page's [`crate::PROTOCOL_VERSION`].
         version: u32,
+        /// The market the page wants (e.g. from its URL); `None` keeps what the home runs. A
+        /// Web Worker builds it before its `Ready`, so the page never waits for a second market.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        market: Option<MarketStart>,
     },
     /// Place an order for the human's account.
     PlaceOrder(OrderRequest),
@@ -339,10 +403,12 @@ pub enum ServerMessage {
         config: ExchangeConfig,
         /// The human's account id.
         human_account: AccountId,
-        /// Scenario names [`SimControl::Reset`] accepts.
-        scenarios: Vec<String>,
+        /// Scenarios [`SimControl::Reset`] accepts, with their descriptions.
+        scenarios: Vec<ScenarioInfo>,
         /// The simulation's state now.
         sim: SimState,
+        /// The running market: hand-over time, scripted events, instruments with participants.
+        market: MarketInfo,
     },
     /// The request was carried out.
     Ack {

@@ -2,8 +2,8 @@
 //! checked against independent computations from the exchange's queries and the event stream.
 
 use bourse_core::{
-    AccountId, Balance, BookTicker, Candle, Command, Event, Exchange, ExecutionReport, Interval,
-    Lots, NewOrder, OrderType, Sequenced, Side, StpMode, Ticker24h, Ticks, TimeInForce,
+    AccountId, Balance, BookTicker, Candle, Command, Event, Exchange, Interval, Lots, NewOrder,
+    OrderType, Sequenced, Side, StpMode, Ticker24h, Ticks, TimeInForce,
 };
 use bourse_protocol::*;
 use bourse_sim::{Scenario, Simulation};
@@ -22,7 +22,7 @@ struct Page {
     l3: Option<L3Queue>,
     balances: BTreeMap<u32, (u64, u64)>,
     candles: BTreeMap<u64, Candle>,
-    executions: Vec<ExecutionReport>,
+    executions: Vec<ExecutionPrint>,
     trades: Vec<TradePrint>,
 }
 
@@ -107,7 +107,7 @@ struct Client {
     /// Trades of the subscribed instrument emitted since the last frame (independent record).
     pending_trades: Vec<TradePrint>,
     /// The human's execution reports emitted since the last frame.
-    pending_execs: Vec<ExecutionReport>,
+    pending_execs: Vec<ExecutionPrint>,
     frames: u64,
     json_bytes: Vec<usize>,
     bin_bytes: Vec<usize>,
@@ -139,7 +139,14 @@ impl Client {
                         trade: *t,
                     })
                 }
-                Event::Execution(r) if r.account == human => self.pending_execs.push(r.clone()),
+                Event::Execution(r) if r.account == human => {
+                    self.pending_execs.push(ExecutionPrint {
+                        ts_ns: e.ts_ns,
+                        seq: e.seq,
+                        input_seq: e.input_seq,
+                        report: r.clone(),
+                    })
+                }
                 _ => {}
             }
         }

@@ -159,7 +159,14 @@ fn big_frame() -> Frame {
             change: -BIG_I,
             change_bps: -12,
         }),
-        executions: (0..2).map(report).collect(),
+        executions: (0..2)
+            .map(|k| ExecutionPrint {
+                ts_ns: u64::MAX - k,
+                seq: HUGE - k,
+                input_seq: BIG + k,
+                report: report(k),
+            })
+            .collect(),
         executions_dropped: 1,
         balances: vec![
             BalanceChange {
@@ -180,14 +187,17 @@ fn big_frame() -> Frame {
         l3: Some(L3Queue {
             side: Side::Sell,
             price: BIG_I,
+            grouping_ticks: 100,
             orders: vec![
                 L3Order {
                     id: HUGE,
+                    price: BIG_I - 99,
                     qty: BIG,
                     own: true,
                 },
                 L3Order {
                     id: BIG,
+                    price: BIG_I,
                     qty: 1,
                     own: false,
                 },
@@ -217,6 +227,15 @@ fn all_client_messages() -> Vec<ClientMessage> {
     let mut v = vec![
         ClientMessage::Hello {
             version: PROTOCOL_VERSION,
+            market: None,
+        },
+        ClientMessage::Hello {
+            version: PROTOCOL_VERSION,
+            market: Some(MarketStart {
+                scenario: "halt".into(),
+                seed: u64::MAX,
+                warmup_ns: MAX_FAST_FORWARD_NS,
+            }),
         },
         ClientMessage::PlaceOrder(order_request()),
         ClientMessage::PlaceOrder(OrderRequest {
@@ -252,6 +271,7 @@ fn all_client_messages() -> Vec<ClientMessage> {
         ClientMessage::Sim(SimControl::Reset {
             scenario: "calm".into(),
             seed: HUGE,
+            warmup_ns: 900_000_000_000,
         }),
         ClientMessage::Subscribe(subscription()),
         ClientMessage::Subscribe(Subscription::new(0)),
@@ -274,8 +294,28 @@ fn all_server_messages() -> Vec<ServerMessage> {
             version: PROTOCOL_VERSION,
             config: ExchangeConfig::default_spot(),
             human_account: u32::MAX,
-            scenarios: vec!["calm".into(), "flash-crash".into()],
+            scenarios: vec![
+                ScenarioInfo {
+                    name: "calm".into(),
+                    description: "A quiet market.".into(),
+                },
+                ScenarioInfo {
+                    name: "flash-crash".into(),
+                    description: String::new(),
+                },
+            ],
             sim: sim_state(),
+            market: MarketInfo {
+                handover_ns: u64::MAX - 1,
+                warmup_ns: 900_000_000_000,
+                script: vec![ScriptItem {
+                    at_ns: u64::MAX,
+                    action: "halt".into(),
+                    instrument: Some(0),
+                    text: "trading halted in BTC-USDT".into(),
+                }],
+                live_instruments: vec![0, 1],
+            },
         },
         ServerMessage::Ack {
             client_seq: HUGE,
@@ -406,6 +446,7 @@ fn wrong_hello_version_is_rejected_clearly() {
         client_seq: 1,
         message: ClientMessage::Hello {
             version: PROTOCOL_VERSION + 1,
+            market: None,
         },
     });
     let err = decode_client(&json).unwrap_err();
@@ -437,6 +478,7 @@ fn wrong_hello_version_is_rejected_clearly() {
         human_account: 1,
         scenarios: vec![],
         sim: SimState::default(),
+        market: MarketInfo::default(),
     };
     assert!(matches!(
         decode_server(&encode_server(&ready)),

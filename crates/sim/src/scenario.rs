@@ -467,6 +467,17 @@ impl Scenario {
         &["calm", "volatile", "thin", "flash-crash", "halt"]
     }
 
+    /// Move every scripted action `by` later (saturating), leaving the agents alone: a front end
+    /// that runs a warm-up of `by` before it shows the market (the browser terminal runs 15
+    /// virtual minutes) calls this so that the script's times count from the moment the user
+    /// arrives, and a halt "at 3 minutes" happens 3 minutes after the hand-over, in front of the
+    /// user. `bourse simulate` does not call it: there the script counts from the start.
+    pub fn delay_script(&mut self, by: SimDuration) {
+        for a in &mut self.script {
+            a.at = SimDuration(a.at.ns().saturating_add(by.ns()));
+        }
+    }
+
     /// The exchange configuration this scenario runs on: its own or
     /// [`ExchangeConfig::default_spot`], with the first instrument's reference price set to the
     /// initial fundamental price when one is given.

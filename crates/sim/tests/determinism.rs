@@ -119,7 +119,7 @@ fn adding_an_agent_does_not_change_other_agents_draws() {
     let mut more = base.clone();
     more.agents.push(AgentGroup {
         count: 3,
-        instrument: None,
+        instrument: Some(0),
         base: Decimal::ONE,
         quote: Decimal::from(60_000),
         agent: AgentParams::Noise(NoiseParams::default()),

@@ -72,19 +72,29 @@ fn halt_runs_and_no_trades_while_halted() {
         .expect("resume event");
     assert_eq!(halted_at.ts_ns, sim.start_ns() + 3 * MIN);
     assert_eq!(resumed_at.ts_ns, sim.start_ns() + 5 * MIN);
-    let trade_seqs: Vec<u64> = events
-        .iter()
-        .filter(|e| matches!(e.event, Event::Trade(_)))
-        .map(|e| e.seq)
-        .collect();
-    assert!(trade_seqs.iter().any(|&s| s < halted_at.seq));
-    assert!(trade_seqs.iter().any(|&s| s > resumed_at.seq));
-    assert!(
-        !trade_seqs
+    // The halt is BTC-USDT's (instrument 0) only.
+    assert!(matches!(
+        halted_at.event,
+        Event::TradingStatus { instrument: 0, .. }
+    ));
+    let trade_seqs = |instrument: u32| -> Vec<u64> {
+        events
             .iter()
-            .any(|&s| s > halted_at.seq && s < resumed_at.seq),
+            .filter(|e| matches!(e.event, Event::Trade(t) if t.instrument == instrument))
+            .map(|e| e.seq)
+            .collect()
+    };
+    let btc = trade_seqs(0);
+    assert!(btc.iter().any(|&s| s < halted_at.seq));
+    assert!(btc.iter().any(|&s| s > resumed_at.seq));
+    assert!(
+        !btc.iter().any(|&s| s > halted_at.seq && s < resumed_at.seq),
         "trade while halted"
     );
+    // ETH-USDT keeps trading through BTC-USDT's halt.
+    assert!(trade_seqs(1)
+        .iter()
+        .any(|&s| s > halted_at.seq && s < resumed_at.seq));
 }
 
 #[test]

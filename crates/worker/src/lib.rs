@@ -70,3 +70,7 @@ pub const DEFAULT_HUMAN_QUOTE: u64 = 100_000;
 
 /// Default human deposit of the base asset of BTC-USDT (BTC), whole coins.
 pub const DEFAULT_HUMAN_BASE: u64 = 2;
+
+/// Default human deposit of the base asset of ETH-USDT (ETH), whole coins (when the configuration
+/// has ETH-USDT).
+pub const DEFAULT_HUMAN_ETH: u64 = 40;

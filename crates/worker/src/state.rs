@@ -1,18 +1,19 @@
 //! [`WorkerState`]: the simulation, the human's account, the virtual clock and protocol handling.
 
 use crate::{
-    DEFAULT_HUMAN_BASE, DEFAULT_HUMAN_QUOTE, MAX_FAST_FORWARD_STEPS, MAX_STEPS_PER_ADVANCE,
-    MAX_STEP_EVENTS,
+    DEFAULT_HUMAN_BASE, DEFAULT_HUMAN_ETH, DEFAULT_HUMAN_QUOTE, MAX_FAST_FORWARD_STEPS,
+    MAX_STEPS_PER_ADVANCE, MAX_STEP_EVENTS,
 };
 use bourse_core::{
     from_grid, unit_step, AccountId, AssetId, Command, Event, Exchange, ExchangeConfig, Sequenced,
     SequencedCommand, Units,
 };
 use bourse_protocol::{
-    command_outcome, ClientMessage, ClientRequest, Frame, FrameBuilder, ProtocolError,
-    RejectReason, ServerMessage, SimControl, SimState, Speed, Subscription, PROTOCOL_VERSION,
+    command_outcome, wire_name, ClientMessage, ClientRequest, Frame, FrameBuilder, MarketInfo,
+    MarketStart, ProtocolError, RejectReason, ScenarioInfo, ScriptItem, ServerMessage, SimControl,
+    SimState, Speed, Subscription, MAX_FAST_FORWARD_NS, PROTOCOL_VERSION,
 };
-use bourse_sim::{Scenario, SimError, Simulation};
+use bourse_sim::{ActionKind, Scenario, SimDuration, SimError, Simulation};
 use serde::{Deserialize, Serialize};
 
 /// One deposit credited to the human's account when it is created.
@@ -26,7 +27,8 @@ pub struct HumanDeposit {
 
 /// The default funds of the human: [`DEFAULT_HUMAN_QUOTE`] of the quote asset and
 /// [`DEFAULT_HUMAN_BASE`] of the base asset of `BTC-USDT` (of instrument 0 when the configuration
-/// has no `BTC-USDT`), i.e. 100,000 USDT and 2 BTC with the default configuration. Empty when the
+/// has no `BTC-USDT`), and [`DEFAULT_HUMAN_ETH`] of the base asset of `ETH-USDT` when there is
+/// one: 100,000 USDT, 2 BTC and 40 ETH with the default configuration. Empty when the
 /// configuration has no instrument; an amount too large for the asset's unit is left out.
 pub fn default_human_deposits(config: &ExchangeConfig) -> Vec<HumanDeposit> {
     let ins = config.instrument_by_symbol("BTC-USDT").unwrap_or(0);
@@ -38,9 +40,14 @@ pub fn default_human_deposits(config: &ExchangeConfig) -> Vec<HumanDeposit> {
         let units = 10u64.checked_pow(decimals)?.checked_mul(coins)?;
         Some(HumanDeposit { asset, units })
     };
+    let eth = config
+        .instrument_by_symbol("ETH-USDT")
+        .and_then(|i| config.instruments.get(i as usize))
+        .filter(|e| e.base != spec.base && e.base != spec.quote);
     [
         units(spec.quote, DEFAULT_HUMAN_QUOTE),
         units(spec.base, DEFAULT_HUMAN_BASE),
+        eth.and_then(|e| units(e.base, DEFAULT_HUMAN_ETH)),
     ]
     .into_iter()
     .flatten()
@@ -59,6 +66,9 @@ pub enum WorkerError {
     /// The human's account could not be created or funded.
     #[error("human account set-up failed: {0}")]
     AccountSetup(String),
+    /// The warm-up is longer than [`MAX_FAST_FORWARD_NS`].
+    #[error("warm-up of {0} ns is longer than the maximum {MAX_FAST_FORWARD_NS} ns")]
+    WarmupTooLong(u64),
 }
 
 /// The worker's brain: one simulation, the human's account, the virtual clock (play/pause/speed)
@@ -69,6 +79,10 @@ pub struct WorkerState {
     sim: Simulation,
     scenario: String,
     seed: u64,
+    /// Warm-up of the running market (see [`MarketStart`]), ns.
+    warmup_ns: u64,
+    /// Virtual time the market was handed over (after the warm-up), ns.
+    handover_ns: u64,
     /// `None`: [`default_human_deposits`] of the scenario's configuration.
     deposits: Option<Vec<HumanDeposit>>,
     human: AccountId,
@@ -100,12 +114,17 @@ impl std::fmt::Debug for WorkerState {
 fn build(
     scenario_name: &str,
     seed: u64,
+    warmup_ns: u64,
     deposits: Option<&[HumanDeposit]>,
     log: &mut Vec<SequencedCommand>,
     events: &mut Vec<Sequenced>,
 ) -> Result<(Simulation, AccountId), WorkerError> {
-    let scenario = Scenario::preset(scenario_name)
+    let mut scenario = Scenario::preset(scenario_name)
         .ok_or_else(|| WorkerError::UnknownScenario(scenario_name.to_string()))?;
+    if warmup_ns > MAX_FAST_FORWARD_NS {
+        return Err(WorkerError::WarmupTooLong(warmup_ns));
+    }
+    scenario.delay_script(SimDuration(warmup_ns));
     let mut sim = Simulation::new(scenario, seed)?;
     let setup_err = |what: &str, events: &[Sequenced], seq: u64| {
         let why = events
@@ -182,10 +201,27 @@ impl WorkerState {
         seed: u64,
         human_deposits: Option<Vec<HumanDeposit>>,
     ) -> Result<Self, WorkerError> {
+        Self::with_warmup(scenario_name, seed, 0, human_deposits)
+    }
+
+    /// [`WorkerState::new`] followed by a warm-up of `warmup_ns` virtual time with the scenario's
+    /// script delayed by as much (see [`MarketStart`]): the market is handed over at
+    /// `start + warmup_ns`, paused.
+    ///
+    /// # Errors
+    /// As [`WorkerState::new`], and [`WorkerError::WarmupTooLong`] above
+    /// [`MAX_FAST_FORWARD_NS`].
+    pub fn with_warmup(
+        scenario_name: &str,
+        seed: u64,
+        warmup_ns: u64,
+        human_deposits: Option<Vec<HumanDeposit>>,
+    ) -> Result<Self, WorkerError> {
         let (mut log, mut events) = (Vec::new(), Vec::new());
         let (sim, human) = build(
             scenario_name,
             seed,
+            warmup_ns,
             human_deposits.as_deref(),
             &mut log,
             &mut events,
@@ -194,10 +230,13 @@ impl WorkerState {
         builder.on_events(&events);
         log.clear();
         events.clear();
-        Ok(WorkerState {
+        let handover_ns = sim.now_ns();
+        let mut state = WorkerState {
             sim,
             scenario: scenario_name.to_string(),
             seed,
+            warmup_ns,
+            handover_ns,
             deposits: human_deposits,
             human,
             builder,
@@ -206,7 +245,126 @@ impl WorkerState {
             hello_done: false,
             log,
             events,
-        })
+        };
+        state.warm_up();
+        Ok(state)
+    }
+
+    /// Run the warm-up: every step up to `start + warmup_ns` (bounded by
+    /// [`MAX_FAST_FORWARD_STEPS`]), then note the hand-over time.
+    fn warm_up(&mut self) {
+        if self.warmup_ns > 0 {
+            let target = self.sim.start_ns().saturating_add(self.warmup_ns);
+            self.run_to(target, MAX_FAST_FORWARD_STEPS);
+        }
+        self.handover_ns = self.sim.now_ns();
+    }
+
+    /// Replace the market by `scenario` from `seed` after `warmup_ns` (paused; the human's
+    /// account is recreated, the subscription kept when it still fits).
+    fn restart(&mut self, scenario: &str, seed: u64, warmup_ns: u64) -> Result<(), WorkerError> {
+        let (sim, human) = match build(
+            scenario,
+            seed,
+            warmup_ns,
+            self.deposits.as_deref(),
+            &mut self.log,
+            &mut self.events,
+        ) {
+            Ok(x) => x,
+            Err(e) => {
+                self.log.clear();
+                self.events.clear();
+                return Err(e);
+            }
+        };
+        self.sim = sim;
+        self.human = human;
+        self.scenario = scenario.to_string();
+        self.seed = seed;
+        self.warmup_ns = warmup_ns;
+        self.playing = false;
+        self.builder.reset(human);
+        if self
+            .builder
+            .subscription()
+            .validate(self.sim.config())
+            .is_err()
+        {
+            self.builder.subscribe(Subscription::new(0));
+        }
+        self.flush();
+        self.warm_up();
+        Ok(())
+    }
+
+    /// What the page needs to know about the running market (see [`MarketInfo`]).
+    pub fn market_info(&self) -> MarketInfo {
+        let scenario = self.sim.scenario();
+        let config = self.sim.config();
+        let symbol = |i: Option<u32>| match i {
+            Some(i) => config
+                .instruments
+                .get(i as usize)
+                .map(|s| s.symbol.clone())
+                .unwrap_or_default(),
+            None => "all instruments".into(),
+        };
+        let base = |i: Option<u32>| {
+            i.and_then(|i| config.instruments.get(i as usize))
+                .and_then(|s| config.assets.get(s.base as usize))
+                .map(|a| a.symbol.clone())
+                .unwrap_or_else(|| "base".into())
+        };
+        let mut script: Vec<ScriptItem> = scenario
+            .script
+            .iter()
+            .map(|a| {
+                let what = symbol(a.instrument);
+                let text = match a.action {
+                    ActionKind::Halt => format!("trading halted in {what}"),
+                    ActionKind::Resume => format!("trading resumes in {what}"),
+                    ActionKind::MmWithdraw => format!("market maker leaves {what}"),
+                    ActionKind::MmReturn => format!("market maker returns to {what}"),
+                    ActionKind::News => {
+                        // A log-price jump; |j| × 100 % is close enough for a caption.
+                        let j = a.jump.unwrap_or(0.0);
+                        let dir = if j < 0.0 { "falls" } else { "rises" };
+                        format!(
+                            "news: the fundamental value of {what} {dir} by about {:.1} %",
+                            j.abs() * 100.0
+                        )
+                    }
+                    ActionKind::Sweep => format!(
+                        "a large trader {} {} {} in {} market orders on {what}",
+                        match a.side {
+                            Some(bourse_core::Side::Buy) => "buys",
+                            _ => "sells",
+                        },
+                        a.quantity
+                            .map(|q| q.normalize().to_string())
+                            .unwrap_or_default(),
+                        base(a.instrument),
+                        a.slices.unwrap_or(1),
+                    ),
+                };
+                ScriptItem {
+                    at_ns: scenario.start_ns.saturating_add(a.at.ns()),
+                    action: wire_name(&a.action),
+                    instrument: a.instrument,
+                    text,
+                }
+            })
+            .collect();
+        script.sort_by_key(|i| i.at_ns);
+        let mut live = scenario.instruments.clone();
+        live.sort_unstable();
+        MarketInfo {
+            handover_ns: self.handover_ns,
+            warmup_ns: self.warmup_ns,
+            script,
+            live_instruments: live,
+        }
     }
 
     // ------------------------------------------------------------------ queries
@@ -221,9 +379,14 @@ impl WorkerState {
             human_account: self.human,
             scenarios: Scenario::preset_names()
                 .iter()
-                .map(|s| s.to_string())
+                .filter_map(|n| Scenario::preset(n))
+                .map(|s| ScenarioInfo {
+                    name: s.name,
+                    description: s.description,
+                })
                 .collect(),
             sim: self.sim_state(),
+            market: self.market_info(),
         }
     }
 
@@ -388,13 +551,31 @@ impl WorkerState {
     /// `client_seq: None`, as the protocol specifies).
     pub fn handle(&mut self, req: ClientRequest) -> Vec<ServerMessage> {
         let seq = req.client_seq;
-        if let ClientMessage::Hello { version } = req.message {
+        if let ClientMessage::Hello { version, market } = req.message {
             if version != PROTOCOL_VERSION {
                 let err = ProtocolError::VersionMismatch {
                     expected: PROTOCOL_VERSION,
                     found: version,
                 };
                 return vec![err.to_rejected(None)];
+            }
+            if let Some(MarketStart {
+                scenario,
+                seed,
+                warmup_ns,
+            }) = market
+            {
+                let same =
+                    scenario == self.scenario && seed == self.seed && warmup_ns == self.warmup_ns;
+                if !same {
+                    if let Err(e) = self.restart(&scenario, seed, warmup_ns) {
+                        let reason = match e {
+                            WorkerError::UnknownScenario(_) => RejectReason::UnknownScenario,
+                            _ => RejectReason::InvalidRequest,
+                        };
+                        return vec![ServerMessage::rejected(Some(seq), reason, e.to_string())];
+                    }
+                }
             }
             self.hello_done = true;
             return vec![self.ready()];
@@ -500,7 +681,11 @@ impl WorkerState {
                 // Fewer steps run only when the scenario has nothing scheduled any more.
                 self.run_steps(events as u64);
             }
-            SimControl::Reset { scenario, seed } => {
+            SimControl::Reset {
+                scenario,
+                seed,
+                warmup_ns,
+            } => {
                 if Scenario::preset(&scenario).is_none() {
                     return vec![ServerMessage::rejected(
                         Some(seq),
@@ -511,35 +696,9 @@ impl WorkerState {
                         ),
                     )];
                 }
-                let (sim, human) = match build(
-                    &scenario,
-                    seed,
-                    self.deposits.as_deref(),
-                    &mut self.log,
-                    &mut self.events,
-                ) {
-                    Ok(x) => x,
-                    Err(e) => {
-                        self.log.clear();
-                        self.events.clear();
-                        return vec![invalid(e.to_string())];
-                    }
-                };
-                self.sim = sim;
-                self.human = human;
-                self.scenario = scenario;
-                self.seed = seed;
-                self.playing = false;
-                self.builder.reset(human);
-                if self
-                    .builder
-                    .subscription()
-                    .validate(self.sim.config())
-                    .is_err()
-                {
-                    self.builder.subscribe(Subscription::new(0));
+                if let Err(e) = self.restart(&scenario, seed, warmup_ns) {
+                    return vec![invalid(e.to_string())];
                 }
-                self.flush();
                 return vec![ack, self.ready()];
             }
         }

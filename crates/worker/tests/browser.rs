@@ -78,6 +78,7 @@ fn hello(client_seq: u64) -> ClientRequest {
         client_seq,
         ClientMessage::Hello {
             version: PROTOCOL_VERSION,
+            market: None,
         },
     )
 }
@@ -178,6 +179,7 @@ fn client_requests_round_trip_through_js_strings() {
             SimControl::Reset {
                 scenario: "flash-crash".into(),
                 seed: u64::MAX,
+                warmup_ns: 0,
             },
         ),
         req(
@@ -364,6 +366,7 @@ fn ready_handshake() {
         8,
         ClientMessage::Hello {
             version: PROTOCOL_VERSION + 1,
+            market: None,
         },
     ));
     assert!(
@@ -389,6 +392,7 @@ fn ready_handshake() {
         human_account,
         scenarios,
         sim: state,
+        market,
     } = decode_server(&through_js_string(&encode_server(&out[0]))).unwrap()
     else {
         panic!("expected Ready, got {out:?}");
@@ -403,11 +407,12 @@ fn ready_handshake() {
     let bal = |asset| w.exchange().balance(human_account, asset).unwrap();
     assert_eq!(bal(ins.quote).available, 100_000 * coin(ins.quote));
     assert_eq!(bal(ins.base).available, 2 * coin(ins.base));
-    assert_eq!(
-        scenarios,
-        ["calm", "volatile", "thin", "flash-crash", "halt"].map(String::from)
-    );
-    assert_eq!(scenarios, Scenario::preset_names());
+    let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["calm", "volatile", "thin", "flash-crash", "halt"]);
+    assert_eq!(names, Scenario::preset_names());
+    assert!(scenarios.iter().all(|s| !s.description.is_empty()));
+    assert_eq!(market.handover_ns, w.now_ns());
+    assert_eq!(market.live_instruments, vec![0, 1]);
     assert_eq!(
         state,
         SimState {
@@ -431,6 +436,7 @@ fn ready_handshake() {
         SimControl::Reset {
             scenario: "volatile".into(),
             seed: u64::MAX - 3,
+            warmup_ns: 0,
         },
     ));
     let [ServerMessage::Ack {
@@ -462,6 +468,7 @@ fn ready_handshake() {
         SimControl::Reset {
             scenario: "no-such".into(),
             seed: 1,
+            warmup_ns: 0,
         },
     ));
     assert!(

@@ -27,6 +27,7 @@ fn started(seed: u64) -> WorkerState {
         1,
         ClientMessage::Hello {
             version: PROTOCOL_VERSION,
+            market: None,
         },
     ));
     assert!(matches!(out.as_slice(), [ServerMessage::Ready { .. }]));
@@ -97,6 +98,7 @@ fn ready_is_first_and_carries_version_config_and_funded_human() {
         2,
         ClientMessage::Hello {
             version: PROTOCOL_VERSION,
+            market: None,
         },
     ));
     let [ServerMessage::Ready {
@@ -105,6 +107,7 @@ fn ready_is_first_and_carries_version_config_and_funded_human() {
         human_account,
         scenarios,
         sim,
+        market,
     }] = out.as_slice()
     else {
         panic!("expected Ready, got {out:?}");
@@ -112,7 +115,11 @@ fn ready_is_first_and_carries_version_config_and_funded_human() {
     assert_eq!(*version, PROTOCOL_VERSION);
     assert_eq!(config, w.exchange().config());
     assert_eq!(*human_account, w.human_account());
-    assert!(scenarios.iter().any(|s| s == "calm"));
+    assert!(scenarios
+        .iter()
+        .any(|s| s.name == "calm" && !s.description.is_empty()));
+    assert_eq!(market.handover_ns, w.now_ns());
+    assert_eq!(market.live_instruments, vec![0, 1]);
     assert!(!sim.playing);
     assert_eq!(sim.scenario, "calm");
     assert_eq!(sim.seed, 7);
@@ -173,6 +180,7 @@ fn wrong_version_hello_is_rejected_clearly() {
         1,
         ClientMessage::Hello {
             version: PROTOCOL_VERSION + 1,
+            market: None,
         },
     ));
     let [ServerMessage::Rejected {
@@ -226,7 +234,7 @@ fn resting_limit_order_is_acked_and_shows_in_next_frame() {
     assert!(f
         .executions
         .iter()
-        .any(|r| r.exec_type == ExecType::New && r.order_id == o.id));
+        .any(|r| r.report.exec_type == ExecType::New && r.report.order_id == o.id));
 }
 
 #[test]
@@ -253,20 +261,20 @@ fn crossing_order_fills_and_balances_move_by_fill_plus_fee() {
     let fills: Vec<_> = f
         .executions
         .iter()
-        .filter(|r| r.exec_type == ExecType::Trade)
+        .filter(|r| r.report.exec_type == ExecType::Trade)
         .collect();
     assert!(!fills.is_empty(), "no fill: {:?}", f.executions);
     let (mut spent, mut got) = (0u64, 0u64);
     for r in &fills {
-        assert_eq!(r.last_price, ask);
-        let notional = r.last_price as u128 * r.last_qty as u128 * per_tick_lot;
+        assert_eq!(r.report.last_price, ask);
+        let notional = r.report.last_price as u128 * r.report.last_qty as u128 * per_tick_lot;
         let fee = notional * spec.taker_fee_ppm as u128 / 1_000_000;
-        assert_eq!(r.last_quote as u128, notional);
-        assert_eq!(r.fee as u128, fee);
+        assert_eq!(r.report.last_quote as u128, notional);
+        assert_eq!(r.report.fee as u128, fee);
         spent += (notional + fee) as u64;
-        got += r.last_qty * base_per_lot;
+        got += r.report.last_qty * base_per_lot;
     }
-    assert_eq!(fills.iter().map(|r| r.last_qty).sum::<u64>(), lots);
+    assert_eq!(fills.iter().map(|r| r.report.last_qty).sum::<u64>(), lots);
     let quote_after = w.exchange().balance(human, spec.quote).unwrap();
     let base_after = w.exchange().balance(human, spec.base).unwrap();
     assert_eq!(quote_after.available, quote_before.available - spent);
@@ -409,6 +417,7 @@ fn subscribe_reset_and_candle_history() {
         ClientMessage::Sim(SimControl::Reset {
             scenario: "nope".into(),
             seed: 1,
+            warmup_ns: 0,
         }),
     ));
     assert!(matches!(
@@ -424,6 +433,7 @@ fn subscribe_reset_and_candle_history() {
         ClientMessage::Sim(SimControl::Reset {
             scenario: "volatile".into(),
             seed: 3,
+            warmup_ns: 0,
         }),
     ));
     assert!(matches!(
@@ -528,4 +538,147 @@ fn fast_forward_equals_playing_for_the_same_time() {
     sim(&mut a, 10, SimControl::Play);
     sim(&mut a, 11, SimControl::FastForward { virtual_ns: SECOND });
     assert!(a.is_playing());
+}
+
+/// A `Hello` naming a market builds it before `Ready`: the warm-up has run (the clock is at
+/// start + warm-up, paused) and the scenario's script counts from the hand-over, so the `halt`
+/// preset's halt "3 minutes in" happens 3 minutes after the hand-over, not during the warm-up.
+#[test]
+fn hello_with_a_market_warms_it_up_and_delays_the_script() {
+    const MINUTE: u64 = 60 * SECOND;
+    let warmup = 15 * MINUTE;
+    let mut w = WorkerState::new("calm", 1, None).unwrap();
+    let out = w.handle(req(
+        1,
+        ClientMessage::Hello {
+            version: PROTOCOL_VERSION,
+            market: Some(bourse_protocol::MarketStart {
+                scenario: "halt".into(),
+                seed: 9,
+                warmup_ns: warmup,
+            }),
+        },
+    ));
+    let [ServerMessage::Ready { sim, market, .. }] = out.as_slice() else {
+        panic!("expected Ready, got {out:?}");
+    };
+    let start = w.simulation().start_ns();
+    assert_eq!(
+        (sim.scenario.as_str(), sim.seed, sim.playing),
+        ("halt", 9, false)
+    );
+    assert_eq!(market.warmup_ns, warmup);
+    assert_eq!(market.handover_ns, start + warmup);
+    assert_eq!(w.now_ns(), start + warmup);
+    assert!(
+        w.sim_steps() > 1000,
+        "the warm-up ran: {} steps",
+        w.sim_steps()
+    );
+    // The script: halt at hand-over + 3 min, resume at + 5 min, both on BTC-USDT (instrument 0).
+    let at: Vec<(u64, &str, Option<u32>)> = market
+        .script
+        .iter()
+        .map(|s| {
+            (
+                s.at_ns - market.handover_ns,
+                s.action.as_str(),
+                s.instrument,
+            )
+        })
+        .collect();
+    assert_eq!(
+        at,
+        vec![
+            (3 * MINUTE, "halt", Some(0)),
+            (5 * MINUTE, "resume", Some(0))
+        ]
+    );
+    assert_eq!(market.script[0].text, "trading halted in BTC-USDT");
+    // Not halted at the hand-over (the warm-up is longer than 3 minutes); halted 3 minutes later,
+    // ETH-USDT still trading; resumed after 5.
+    assert!(!w.exchange().is_halted(0));
+    sim_play_for(&mut w, 3 * MINUTE + SECOND);
+    assert!(w.exchange().is_halted(0));
+    assert!(!w.exchange().is_halted(1));
+    sim_play_for(&mut w, 2 * MINUTE);
+    assert!(!w.exchange().is_halted(0));
+    // The same Hello again changes nothing (no second build).
+    let steps = w.sim_steps();
+    let again = w.handle(req(
+        2,
+        ClientMessage::Hello {
+            version: PROTOCOL_VERSION,
+            market: Some(bourse_protocol::MarketStart {
+                scenario: "halt".into(),
+                seed: 9,
+                warmup_ns: warmup,
+            }),
+        },
+    ));
+    assert!(matches!(again.as_slice(), [ServerMessage::Ready { .. }]));
+    assert_eq!(w.sim_steps(), steps);
+    // An unknown scenario or a warm-up above the bound is refused, and the market is kept.
+    for (scenario, warmup_ns, reason) in [
+        ("nope", 0, RejectReason::UnknownScenario),
+        (
+            "calm",
+            bourse_protocol::MAX_FAST_FORWARD_NS + 1,
+            RejectReason::InvalidRequest,
+        ),
+    ] {
+        let out = w.handle(req(
+            3,
+            ClientMessage::Hello {
+                version: PROTOCOL_VERSION,
+                market: Some(bourse_protocol::MarketStart {
+                    scenario: scenario.into(),
+                    seed: 1,
+                    warmup_ns,
+                }),
+            },
+        ));
+        assert!(
+            matches!(out.as_slice(), [ServerMessage::Rejected { reason: r, .. }] if *r == reason),
+            "{out:?}"
+        );
+        assert_eq!(w.sim_steps(), steps);
+    }
+}
+
+/// Play at 1× for `ns` of virtual time, in 100 ms ticks, then pause.
+fn sim_play_for(w: &mut WorkerState, ns: u64) {
+    sim(w, 900, SimControl::Play);
+    let tick = SECOND / 10;
+    for _ in 0..ns.div_ceil(tick) {
+        w.advance(tick);
+    }
+    sim(w, 901, SimControl::Pause);
+}
+
+/// A rejected placement's execution report carries what was sent (on the grid), so the order
+/// history keeps it, and its event time.
+#[test]
+fn rejected_placement_report_keeps_price_and_quantity() {
+    let mut w = started(4);
+    warm(&mut w, 3);
+    // 50 BTC at the reference: more than the human's 100,000 USDT.
+    let o = limit(Side::Buy, &w, 6_000_000, 5_000_000, TimeInForce::Fok);
+    let out = w.handle(req(7, ClientMessage::PlaceOrder(o)));
+    assert!(matches!(
+        out.as_slice(),
+        [ServerMessage::Rejected {
+            reason: RejectReason::Exchange(Reason::InsufficientBalance),
+            ..
+        }]
+    ));
+    let f = frame(&mut w, 8);
+    let r = f
+        .executions
+        .iter()
+        .find(|e| e.report.exec_type == ExecType::Rejected)
+        .expect("a rejected report");
+    assert_eq!((r.report.price, r.report.quantity), (6_000_000, 5_000_000));
+    assert_eq!(r.report.tif, TimeInForce::Fok);
+    assert_eq!(r.ts_ns, w.now_ns());
 }
