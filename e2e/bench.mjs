@@ -226,6 +226,8 @@ async function newPage(browser, errors, label) {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
   await page.addInitScript(instrument);
+  // The first-visit help overlay dismissed, as a returning user has it.
+  await page.addInitScript(() => localStorage.setItem('bourse.help.dismissed', '1'));
   context.on('console', (msg) => {
     if (msg.type() === 'error' || msg.type() === 'warning') {
       const where = msg.worker() ? 'worker' : 'page';

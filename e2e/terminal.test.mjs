@@ -341,6 +341,7 @@ test('the halt scenario halts in front of the user: banner, Buy disabled with th
   await banner.waitFor({ timeout: 15000 });
   assert.match(await banner.innerText(), /HALTED/);
   assert.match(await banner.innerText(), /Trading in BTC-USDT is halted since \d\d:\d\d:\d\d/);
+  await page.screenshot({ path: path.join(ROOT, 'target', 'terminal-halt.png') });
   await page.getByLabel('Ticker').getByText('HALTED').waitFor({ timeout: 2000 });
   await page.getByLabel('Speed').selectOption('1x');
   await pause(page);

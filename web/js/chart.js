@@ -46,7 +46,9 @@
       // per frame at maximum simulation speed (vertical lines move with every new bar; measured
       // side by side in one page, e2e/bench.mjs and an A/B toggle). The price axis keeps its labels.
       grid: { vertLines: { visible: false }, horzLines: { visible: false } },
-      timeScale: { timeVisible: true, secondsVisible: true, borderColor: '#2b3139', rightOffset: 4 },
+      // Wider bars than the library's default 6 px: fewer bars to redraw per update (about
+      // half a millisecond per frame at maximum speed, measured side by side) and easier to read.
+      timeScale: { timeVisible: true, secondsVisible: true, borderColor: '#2b3139', rightOffset: 4, barSpacing: 10 },
       rightPriceScale: { borderColor: '#2b3139' },
       crosshair: { mode: 0 },
     });

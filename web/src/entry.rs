@@ -62,7 +62,8 @@ pub fn OrderEntry() -> impl IntoView {
     let with_market = move |f: &mut dyn FnMut(&Market<'_>)| {
         let ins = store.sub.with(|s| s.instrument);
         let grouped = store.sub.with(|s| s.grouping_ticks > 1);
-        let last = store.ticker.with(|t| t.last);
+        store.ticker.track();
+        let last = store.view.with_value(|v| v.last);
         let halted = store.halted.get();
         store.mirror_seq.track();
         store.venue.with(|v| {
@@ -264,7 +265,7 @@ pub fn OrderEntry() -> impl IntoView {
             total.set(fmt.quote_display((spend / step * step) as i128));
             return;
         }
-        let last = store.ticker.with_untracked(|t| t.last);
+        let last = store.view.with_value(|v| v.last);
         let reference = if last > 0 {
             last
         } else {

@@ -236,13 +236,15 @@ fn Row(i: usize, side: Side, rows: RwSignal<usize>, fmt: Memo<Option<Fmt>>) -> i
         <tr id=row_id(side, i) class=class tabindex=move || if slot.with(|r| r.is_some()) { "0" } else { "-1" }
             on:click=move |_| take() on:keydown=on_key
             title="Click or press Enter: use this price in the order form and show this level's queue">
+            // Each cell's text in a fixed, contained box: a mirror refresh lays out only the
+            // boxes whose text changed, not the table.
             <td class="price">
                 <span class="sr-only">{side_name} " "</span>
-                {cell(|f, r| f.price(r.price))}
+                <span class="c">{cell(|f, r| f.price(r.price))}</span>
             </td>
-            <td class="num">{cell(|f, r| f.qty(r.qty))}</td>
-            <td class="num">{cell(|f, r| f.qty(r.cum))}</td>
-            <td class="num mine">{cell(|f, r| if r.own > 0 { format!("◆ {}", f.qty(r.own)) } else { String::new() })}</td>
+            <td class="num"><span class="c">{cell(|f, r| f.qty(r.qty))}</span></td>
+            <td class="num"><span class="c">{cell(|f, r| f.qty(r.cum))}</span></td>
+            <td class="num mine"><span class="c">{cell(|f, r| if r.own > 0 { format!("◆ {}", f.qty(r.own)) } else { String::new() })}</span></td>
         </tr>
     }
 }

@@ -305,7 +305,7 @@ pub struct Store {
     pub l3: RwSignal<Option<L3Queue>>,
     /// L1 (every frame).
     pub l1: RwSignal<BookTicker>,
-    /// 24h ticker (every frame).
+    /// 24h ticker, refreshed with the mirror (a readout; the canvases carry the exact moment).
     pub ticker: RwSignal<Ticker24h>,
     /// The human's balances by asset.
     pub balances: RwSignal<Vec<BalanceChange>>,
@@ -332,6 +332,7 @@ pub struct Store {
     /// Candles for the chart.
     pub candles: StoredValue<CandleFeed>,
     pending_l3: StoredValue<Option<Option<L3Queue>>>,
+    pending_ticker: StoredValue<Option<Ticker24h>>,
     last_mirror_ms: StoredValue<f64>,
     next_toast: StoredValue<u64>,
 }
@@ -378,6 +379,7 @@ impl Store {
             model: StoredValue::new(Model::default()),
             candles: StoredValue::new(CandleFeed::default()),
             pending_l3: StoredValue::new(None),
+            pending_ticker: StoredValue::new(None),
             last_mirror_ms: StoredValue::new(f64::NEG_INFINITY),
             next_toast: StoredValue::new(1),
         }
@@ -444,6 +446,7 @@ impl Store {
         self.l3.set(None);
         self.pending_l3.set_value(None);
         self.ticker.set(Ticker24h::default());
+        self.pending_ticker.set_value(None);
         self.l1.set(BookTicker::default());
         self.halted.set(false);
         self.halted_since.set(None);
@@ -642,7 +645,7 @@ impl Store {
                 set_if_changed(self.l1, l1);
             }
             if let Some(t) = frame.ticker {
-                set_if_changed(self.ticker, t);
+                self.pending_ticker.set_value(Some(t));
             }
             if !frame.trades.is_empty() {
                 self.model.update_value(|m| m.on_trades(&frame.trades));
@@ -897,6 +900,9 @@ impl Store {
         });
         if let Some(l3) = self.pending_l3.try_update_value(|p| p.take()).flatten() {
             set_if_changed(self.l3, l3);
+        }
+        if let Some(t) = self.pending_ticker.try_update_value(|p| p.take()).flatten() {
+            set_if_changed(self.ticker, t);
         }
     }
 }

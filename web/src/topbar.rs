@@ -57,9 +57,9 @@ pub fn TickerBar() -> impl IntoView {
         )
     };
     let change_class = move || match store.ticker.with(|t| t.change_bps).signum() {
-        1 => "stat-fixed up",
-        -1 => "stat-fixed down",
-        _ => "stat-fixed",
+        1 => "stat-fixed box w-change up",
+        -1 => "stat-fixed box w-change down",
+        _ => "stat-fixed box w-change",
     };
     view! {
         <div class="ticker" aria-label="Ticker">
@@ -74,13 +74,13 @@ pub fn TickerBar() -> impl IntoView {
                     <option value=x.0.to_string()>{x.1.clone()}</option>
                 </For>
             </select>
-            <span class="last" aria-label="Last price" title="Price of the last trade">{move || price(store.ticker.with(|t| t.last))}</span>
+            <span class="last box" aria-label="Last price" title="Price of the last trade">{move || price(store.ticker.with(|t| t.last))}</span>
             <span class=change_class aria-label="24h change">{change}</span>
-            <span class="stat">"24h high " <span class="v">{move || price(store.ticker.with(|t| t.high))}</span></span>
-            <span class="stat">"24h low " <span class="v">{move || price(store.ticker.with(|t| t.low))}</span></span>
+            <span class="stat">"24h high " <span class="v box w-price">{move || price(store.ticker.with(|t| t.high))}</span></span>
+            <span class="stat">"24h low " <span class="v box w-price">{move || price(store.ticker.with(|t| t.low))}</span></span>
             <span class="stat">
                 "24h vol "
-                <span class="v">{move || fmt.with(|f| f.as_ref().map(|f| f.qty(store.ticker.with(|t| t.volume))).unwrap_or_default())}</span>
+                <span class="v box w-vol">{move || fmt.with(|f| f.as_ref().map(|f| f.qty(store.ticker.with(|t| t.volume))).unwrap_or_default())}</span>
             </span>
             <Show when=move || store.halted.get()>
                 <span class="badge halted" role="status" title="Trading is halted: new orders are refused, cancels still work">"HALTED"</span>

@@ -2126,3 +2126,42 @@ fn stop_market_buy_by_quote_locks_quote_and_spends_its_budget() {
     assert_eq!(h.al(c, USDT), (100_000_000_000 - 9_992_482_500, 0));
     assert_eq!(h.al(c, BTC), (165_000, 0));
 }
+
+// A REJECTED report repeats what the order asked for where it is on the grid (as Binance's reject
+// answers repeat the request), so a client's history keeps it; fields off the grid read 0. By hand:
+// 60000.00 is 6,000,000 ticks of 0.01; 0.01 BTC is 1,000 lots of 0.00001; the stop 59000.5 is
+// 5,900,050 ticks; 5 USDT is 500,000,000 units of 1e-8.
+#[test]
+fn rejected_report_carries_the_requested_fields() {
+    let mut h = H::new();
+    let c = h.account("100", "0");
+    let report = |evs: &[Event]| execs(evs).into_iter().next().expect("a report").clone();
+    let evs = h.run(po(NewOrder {
+        tif: TimeInForce::Fok,
+        ..limit(c, BUY, "60000", "0.01")
+    }));
+    let r = report(&evs);
+    assert_eq!(
+        (r.exec_type, r.status),
+        (ExecType::Rejected, OrderStatus::Rejected)
+    );
+    assert_eq!(r.reason, Some(Reason::InsufficientBalance));
+    assert_eq!(
+        (r.order_id, r.price, r.quantity, r.tif),
+        (0, 6_000_000, 1_000, TimeInForce::Fok)
+    );
+    let evs = h.run(po(stop_limit(c, BUY, "59000.5", "59001", "0.01")));
+    let r = report(&evs);
+    assert_eq!(
+        (r.stop_price, r.price, r.quantity),
+        (5_900_050, 5_900_100, 1_000)
+    );
+    // Off the grid: the price reads 0, the quantity is still there.
+    let evs = h.run(po(limit(c, BUY, "60000.001", "0.01")));
+    let r = report(&evs);
+    assert_eq!(r.reason, Some(Reason::PriceNotOnTick));
+    assert_eq!((r.price, r.quantity), (0, 1_000));
+    let evs = h.run(po(market_quote(c, "500")));
+    let r = report(&evs);
+    assert_eq!(r.quote_quantity, 50_000_000_000);
+}
