@@ -342,10 +342,15 @@ struct Taker {
     budget: Option<u128>,
 }
 
-enum Stop {
-    Exhausted,
-    Stp,
-    Budget,
+/// Why a taker stopped matching.
+enum MatchEnd {
+    /// No (more) resting order it may trade with: the opposite side ran out or the next level is
+    /// worse than its limit.
+    OppositeExhausted,
+    /// Self-trade prevention expired the taker.
+    SelfTrade,
+    /// Its quote budget ran out.
+    BudgetSpent,
 }
 
 impl OrderBook {
@@ -621,7 +626,7 @@ impl OrderBook {
         for &l in ladder.levels.iter().rev() {
             let lv = &self.levels[l as usize];
             if let Some(limit) = t.limit {
-                if crosses_limit(t.side, lv.price, limit) {
+                if worse_than_limit(t.side, lv.price, limit) {
                     break;
                 }
             }
@@ -657,7 +662,7 @@ impl OrderBook {
     }
 
     /// Match `t` against the opposite side until exhausted, limit reached, STP or budget stop.
-    fn match_taker(&mut self, t: &mut Taker, out: &mut Vec<BookEvent>) -> Stop {
+    fn match_taker(&mut self, t: &mut Taker, out: &mut Vec<BookEvent>) -> MatchEnd {
         let opp = t.side.opposite();
         while t.remaining > 0 {
             let Some(&l) = self.ladder(opp).levels.last() else {
@@ -665,7 +670,7 @@ impl OrderBook {
             };
             let price = self.levels[l as usize].price;
             if let Some(limit) = t.limit {
-                if crosses_limit(t.side, price, limit) {
+                if worse_than_limit(t.side, price, limit) {
                     break;
                 }
             }
@@ -677,7 +682,7 @@ impl OrderBook {
                 let (maker_id, maker_owner, maker_qty) = (maker.id, maker.owner, maker.qty);
                 let removed = if t.stp != StpMode::None && maker_owner == t.owner {
                     if t.stp == StpMode::ExpireTaker {
-                        return Stop::Stp;
+                        return MatchEnd::SelfTrade;
                     }
                     // ExpireMaker or ExpireBoth.
                     self.unlink(s);
@@ -688,7 +693,7 @@ impl OrderBook {
                         qty: maker_qty,
                     });
                     if t.stp == StpMode::ExpireBoth {
-                        return Stop::Stp;
+                        return MatchEnd::SelfTrade;
                     }
                     true
                 } else {
@@ -696,7 +701,7 @@ impl OrderBook {
                     if let Some(b) = t.budget.as_mut() {
                         q = (*b / price as u128).min(q as u128) as Lots;
                         if q == 0 {
-                            return Stop::Budget;
+                            return MatchEnd::BudgetSpent;
                         }
                         *b -= q as u128 * price as u128;
                     }
@@ -724,11 +729,11 @@ impl OrderBook {
                     break; // the level is gone: on to the next one
                 }
                 if t.remaining == 0 {
-                    return Stop::Exhausted;
+                    return MatchEnd::OppositeExhausted;
                 }
             }
         }
-        Stop::Exhausted
+        MatchEnd::OppositeExhausted
     }
 
     /// Run an incoming order (new placement or re-entering amend) to completion.
@@ -754,10 +759,12 @@ impl OrderBook {
             Outcome::Filled
         } else {
             match stop {
-                Stop::Stp => Outcome::Expired(ExpireReason::SelfTradePrevention),
-                Stop::Budget => Outcome::Expired(ExpireReason::BudgetExhausted),
-                Stop::Exhausted if market => Outcome::Expired(ExpireReason::NoLiquidity),
-                Stop::Exhausted if tif == TimeInForce::Gtc => {
+                MatchEnd::SelfTrade => Outcome::Expired(ExpireReason::SelfTradePrevention),
+                MatchEnd::BudgetSpent => Outcome::Expired(ExpireReason::BudgetExhausted),
+                MatchEnd::OppositeExhausted if market => {
+                    Outcome::Expired(ExpireReason::NoLiquidity)
+                }
+                MatchEnd::OppositeExhausted if tif == TimeInForce::Gtc => {
                     self.rest(RestingOrder {
                         id: t.id,
                         owner: t.owner,
@@ -769,7 +776,7 @@ impl OrderBook {
                     });
                     Outcome::Rested
                 }
-                Stop::Exhausted => Outcome::Expired(ExpireReason::IocRemainder),
+                MatchEnd::OppositeExhausted => Outcome::Expired(ExpireReason::IocRemainder),
             }
         };
         out.push(BookEvent::Done {
@@ -784,7 +791,7 @@ impl OrderBook {
     #[inline]
     fn would_take(&self, side: Side, price: Ticks) -> bool {
         match self.best(side.opposite()) {
-            Some((best, _)) => !crosses_limit(side, best, price),
+            Some((best, _)) => !worse_than_limit(side, best, price),
             None => false,
         }
     }
@@ -1031,9 +1038,10 @@ impl OrderBook {
     }
 }
 
-/// True when a taker on `side` with `limit` may NOT trade at `price` (it would trade through).
+/// True when `price` is worse than a `side` taker's `limit` (above it for a buy, below it for a
+/// sell): the taker may not trade there.
 #[inline]
-fn crosses_limit(side: Side, price: Ticks, limit: Ticks) -> bool {
+fn worse_than_limit(side: Side, price: Ticks, limit: Ticks) -> bool {
     match side {
         Side::Buy => price > limit,
         Side::Sell => price < limit,

@@ -44,7 +44,7 @@ pub enum Interval {
     D1,
 }
 
-const NS: u64 = 1_000_000_000;
+const NS_PER_S: u64 = 1_000_000_000;
 
 impl Interval {
     /// All intervals, shortest first.
@@ -61,13 +61,13 @@ impl Interval {
     /// Length in nanoseconds.
     pub fn nanos(self) -> u64 {
         match self {
-            Interval::S1 => NS,
-            Interval::M1 => 60 * NS,
-            Interval::M5 => 300 * NS,
-            Interval::M15 => 900 * NS,
-            Interval::H1 => 3600 * NS,
-            Interval::H4 => 4 * 3600 * NS,
-            Interval::D1 => 86_400 * NS,
+            Interval::S1 => NS_PER_S,
+            Interval::M1 => 60 * NS_PER_S,
+            Interval::M5 => 300 * NS_PER_S,
+            Interval::M15 => 900 * NS_PER_S,
+            Interval::H1 => 3600 * NS_PER_S,
+            Interval::H4 => 4 * 3600 * NS_PER_S,
+            Interval::D1 => 86_400 * NS_PER_S,
         }
     }
 
@@ -324,9 +324,9 @@ mod tests {
     #[test]
     fn candles_align_and_fill_flat() {
         let mut s = CandleSeries::new(Interval::M1);
-        let m = 60 * NS;
+        let m = 60 * NS_PER_S;
         s.on_trade(10 * m + 5, 100, 1, 10);
-        s.on_trade(10 * m + 30 * NS, 105, 2, 20);
+        s.on_trade(10 * m + 30 * NS_PER_S, 105, 2, 20);
         s.on_trade(13 * m + 1, 99, 1, 10);
         let c: Vec<_> = s.candles.iter().copied().collect();
         assert_eq!(c.len(), 4);
@@ -358,19 +358,19 @@ mod tests {
     fn ring_is_bounded() {
         let mut s = CandleSeries::new(Interval::S1);
         for i in 0..5000u64 {
-            s.on_trade(i * NS, 1, 1, 1);
+            s.on_trade(i * NS_PER_S, 1, 1, 1);
         }
         assert_eq!(s.candles.len(), Interval::S1.capacity());
-        assert_eq!(s.candles.back().unwrap().open_time_ns, 4999 * NS);
+        assert_eq!(s.candles.back().unwrap().open_time_ns, 4999 * NS_PER_S);
         // A long gap does not allocate more than the capacity.
-        s.on_trade(1_000_000 * NS, 2, 1, 1);
+        s.on_trade(1_000_000 * NS_PER_S, 2, 1, 1);
         assert_eq!(s.candles.len(), Interval::S1.capacity());
     }
 
     #[test]
     fn ticker_window() {
         let mut c = Candles::default();
-        let m = 60 * NS;
+        let m = 60 * NS_PER_S;
         c.on_trade(0, 100, 1, 100);
         c.on_trade(30 * m, 120, 1, 120);
         c.on_trade(1500 * m, 90, 2, 180);

@@ -196,6 +196,14 @@ impl InstrumentRules {
         ticks as i128 * lots as i128 * k as i128
     }
 
+    /// [`Self::notional`] when it fits an `i128`, `None` otherwise (for untrusted inputs such as
+    /// restored snapshots).
+    pub fn checked_notional(&self, ticks: Ticks, lots: Lots) -> Option<i128> {
+        (ticks as i128)
+            .checked_mul(lots as i128)?
+            .checked_mul(self.quote_units_per_tick_lot as i128)
+    }
+
     /// The larger of the two fee rates, used to size the fee reserve of a buy order.
     #[inline]
     pub fn max_fee_ppm(&self) -> Ppm {
