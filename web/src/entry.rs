@@ -259,8 +259,8 @@ pub fn OrderEntry() -> impl IntoView {
             && order_type.get_untracked() == OrderType::Market
         {
             // The amount to spend, leaving room for the taker fee.
-            let budget = avail as u128 * p as u128 / 100;
-            let spend = budget * 1_000_000 / (1_000_000 + rules.taker_fee_ppm as u128);
+            let budget = (avail as u128 * p as u128 / 100) as u64;
+            let spend = rules.max_quote_spend(budget) as u128;
             let step = 10u128.pow(fmt.quote_decimals - fmt.price_places);
             total.set(fmt.quote_display((spend / step * step) as i128));
             return;

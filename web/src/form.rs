@@ -455,7 +455,8 @@ pub fn explain_reject(reason: Reason, intent: &OrderIntent) -> String {
 }
 
 /// The largest quantity in lots that `pct`% of `available` buys (quote units, at `price` ticks,
-/// fee included at the larger fee rate, as the core reserves it) or sells (base units).
+/// fee included at the larger fee rate, as the core reserves it: [`InstrumentRules::max_buy_lots`])
+/// or sells (base units).
 pub fn lots_for_percent(
     side: Side,
     pct: u32,
@@ -463,19 +464,10 @@ pub fn lots_for_percent(
     price: Ticks,
     rules: &InstrumentRules,
 ) -> Lots {
-    let budget = available as u128 * pct.min(100) as u128 / 100;
+    let budget = (available as u128 * pct.min(100) as u128 / 100) as Units;
     match side {
-        Side::Sell => (budget / rules.base_units_per_lot as u128) as Lots,
-        Side::Buy => {
-            if price <= 0 {
-                return 0;
-            }
-            // notional + fee ≤ budget ⇔ lots × price × k × (1 + ppm/1e6) ≤ budget
-            let per_lot = price as u128
-                * rules.quote_units_per_tick_lot as u128
-                * (1_000_000 + rules.max_fee_ppm() as u128);
-            (budget * 1_000_000 / per_lot) as Lots
-        }
+        Side::Sell => budget / rules.base_units_per_lot,
+        Side::Buy => rules.max_buy_lots(price, budget),
     }
 }
 

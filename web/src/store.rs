@@ -112,6 +112,7 @@ impl Venue {
         scenarios: Vec<ScenarioInfo>,
         market: MarketInfo,
     ) -> Result<Venue, String> {
+        config.validate().map_err(|e| e.to_string())?;
         let mut rules = Vec::new();
         let mut fmts = Vec::new();
         for s in &config.instruments {
@@ -949,4 +950,24 @@ pub fn bar(f: &Fmt, c: &Candle) -> [f64; 6] {
         f.price_f64(c.close),
         f.qty_f64(c.volume),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A Ready carrying a configuration the page cannot use is an error the page shows (naming the
+    // field), not a panic.
+    #[test]
+    fn an_unusable_configuration_is_a_message() {
+        let mut c = ExchangeConfig::default_spot();
+        c.assets[2].decimals = 40;
+        let e = Venue::new(c, 1, vec![], MarketInfo::default()).unwrap_err();
+        assert!(e.contains("assets[2].decimals"), "{e}");
+        let mut c = ExchangeConfig::default_spot();
+        c.instruments.clear();
+        let e = Venue::new(c, 1, vec![], MarketInfo::default()).unwrap_err();
+        assert!(e.contains("no instrument"), "{e}");
+        assert!(Venue::new(ExchangeConfig::default_spot(), 1, vec![], MarketInfo::default()).is_ok());
+    }
 }

@@ -33,8 +33,9 @@ pub mod types;
 
 pub use book::{BookCommand, BookEvent, BookOrder, L3Book, MatchingEngine, OrderBook};
 pub use exchange::{
-    check_order_fields, rules_of, Balance, DepthSnapshot, Exchange, ExchangeConfig, OpenOrder,
-    OrderOnGrid,
+    check_order_fields, rules_of, Balance, ConfigError, DepthSnapshot, Exchange, ExchangeConfig,
+    OpenOrder, OrderOnGrid, SnapshotError, StopBook, MAX_ASSET_DECIMALS, MAX_DEFAULT_OPEN_ORDERS,
+    MAX_FEE_PPM, MAX_GRID_SCALE, MAX_PRICE_BAND_BPS, MAX_REFERENCE_TICKS,
 };
 pub use marketdata::{Candle, Interval, Ticker24h};
 pub use messages::*;

@@ -244,6 +244,32 @@ impl InstrumentRules {
         )
     }
 
+    /// Base units `lots` lock when sold (`lots × base_units_per_lot`).
+    #[inline]
+    pub fn sell_lock(&self, lots: Lots) -> u128 {
+        lots as u128 * self.base_units_per_lot as u128
+    }
+
+    /// The most lots a buy limit order at `price` ticks can reserve within `available` quote units
+    /// ([`Self::buy_limit_lock`] ≤ `available`), rounded down to whole lots: `available × 10^6 /
+    /// (price × quote_units_per_tick_lot × (10^6 + max fee ppm))`. 0 when `price` ≤ 0.
+    pub fn max_buy_lots(&self, price: Ticks, available: Units) -> Lots {
+        if price <= 0 {
+            return 0;
+        }
+        let per_lot = price as u128
+            * self.quote_units_per_tick_lot as u128
+            * (1_000_000 + self.max_fee_ppm() as u128);
+        (available as u128 * 1_000_000 / per_lot).min(Lots::MAX as u128) as Lots
+    }
+
+    /// The most a market buy sized by amount can spend, in quote units, within `available` quote
+    /// units once its taker fee is reserved (the inverse of `quote + fee(quote, taker)`, rounded
+    /// down).
+    pub fn max_quote_spend(&self, available: Units) -> Units {
+        (available as u128 * 1_000_000 / (1_000_000 + self.taker_fee_ppm as u128)) as Units
+    }
+
     /// The budget of a market buy sized by quantity, in tick·lots: the largest `B` with
     /// `B × quote_units_per_tick_lot` plus its taker fee within `available` quote units.
     #[inline]

@@ -8,9 +8,9 @@ use crate::scenario::{
     AgentKind, AgentParams, MarketMakerParams, MomentumParams, NoiseParams, ValueParams,
 };
 use bourse_core::{
-    fee_units, AccountId, Command, Exchange, ExchangeConfig, ExecType, ExecutionReport,
-    InstrumentId, InstrumentRules, Lots, NewOrder, OrderRef, OrderStatus, OrderType, Side, StpMode,
-    Ticks, TimeInForce, Units,
+    AccountId, Command, Exchange, ExchangeConfig, ExecType, ExecutionReport, InstrumentId,
+    InstrumentRules, Lots, NewOrder, OrderRef, OrderStatus, OrderType, Side, StpMode, Ticks,
+    TimeInForce, Units,
 };
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
@@ -45,18 +45,24 @@ impl Market {
     /// `ticks × tick_size`, exactly.
     #[inline]
     pub fn price(&self, ticks: Ticks) -> Decimal {
-        Decimal::from_i128_with_scale(ticks as i128 * self.tick_m, self.tick_s)
+        // Out of range only for absurd grids: the order is then refused by the exchange.
+        Decimal::try_from_i128_with_scale((ticks as i128).saturating_mul(self.tick_m), self.tick_s)
+            .unwrap_or(Decimal::MAX)
     }
 
     /// `lots × lot_size`, exactly.
     #[inline]
     pub fn qty(&self, lots: Lots) -> Decimal {
-        Decimal::from_i128_with_scale(lots as i128 * self.lot_m, self.lot_s)
+        Decimal::try_from_i128_with_scale((lots as i128).saturating_mul(self.lot_m), self.lot_s)
+            .unwrap_or(Decimal::MAX)
     }
 
-    /// Whole lots in a base quantity (rounded down).
+    /// Whole lots in a base quantity (rounded down; 0 when it does not fit, so the order is
+    /// refused by the exchange instead of a `rust_decimal` overflow panicking here).
     pub fn lots_of(&self, q: Decimal) -> Lots {
-        (q / self.lot_size).floor().to_u64().unwrap_or(0)
+        q.checked_div(self.lot_size)
+            .and_then(|x| x.floor().to_u64())
+            .unwrap_or(0)
     }
 
     /// Smallest quantity allowed at `price` by the min-quantity and min-notional rules.
@@ -74,28 +80,28 @@ impl Market {
     }
 
     /// Accepted limit prices around `reference`, with a safety margin of a tenth of the band
-    /// (at most 1 %) so that orders decided just before a trade moves the reference still pass.
+    /// (at most 1 %) so that orders decided just before a trade moves the reference still pass:
+    /// the core's band ([`InstrumentRules::band`]) of the narrower width.
     #[inline]
     pub fn band(&self, reference: Ticks) -> (Ticks, Ticks) {
-        let b = self.rules.price_band_bps as i128;
-        let b = b - (b / 10).min(100);
-        let r = reference as i128;
-        let lo = (r * (10_000 - b)).div_euclid(10_000) + 1;
-        let hi = (r * (10_000 + b)).div_euclid(10_000);
-        (lo.max(1) as Ticks, hi.max(1) as Ticks)
+        let b = self.rules.price_band_bps;
+        let narrower = InstrumentRules {
+            price_band_bps: b - (b / 10).min(100),
+            ..self.rules
+        };
+        narrower.band(reference)
     }
 
-    /// Quote units a buy limit order of `lots` at `price` locks.
+    /// Quote units a buy limit order of `lots` at `price` locks ([`InstrumentRules::buy_limit_lock`]).
     #[inline]
     pub fn buy_lock(&self, price: Ticks, lots: Lots) -> u128 {
-        let n = self.rules.notional(price, lots);
-        (n + fee_units(n, self.rules.max_fee_ppm())) as u128
+        self.rules.buy_limit_lock(price, lots) as u128
     }
 
-    /// Base units `lots` lock when sold.
+    /// Base units `lots` lock when sold ([`InstrumentRules::sell_lock`]).
     #[inline]
     pub fn sell_lock(&self, lots: Lots) -> u128 {
-        lots as u128 * self.rules.base_units_per_lot as u128
+        self.rules.sell_lock(lots)
     }
 }
 

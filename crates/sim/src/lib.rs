@@ -52,6 +52,7 @@ pub mod fundamental;
 pub mod rng;
 pub mod scenario;
 mod sim;
+pub mod validate;
 
 pub use duration::SimDuration;
 pub use rng::SimRng;
@@ -60,6 +61,7 @@ pub use scenario::{
     MomentumParams, NoiseParams, Scenario, ScriptedAction, ValueParams,
 };
 pub use sim::{AgentInfo, Simulation};
+pub use validate::ScenarioError;
 
 /// Why a scenario could not be loaded or started.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -67,9 +69,10 @@ pub enum SimError {
     /// The JSON is malformed or does not match the scenario shape.
     #[error("scenario JSON: {0}")]
     Json(String),
-    /// The scenario is well-formed but inconsistent (unknown instrument, off-grid deposit, ...).
+    /// The scenario is well-formed but a field is out of range or inconsistent (unknown
+    /// instrument, off-grid deposit, zero interval, ...): the field and the problem.
     #[error("invalid scenario: {0}")]
-    InvalidScenario(String),
+    InvalidScenario(#[from] ScenarioError),
     /// The exchange configuration is invalid.
     #[error("exchange configuration: {0}")]
     Config(String),

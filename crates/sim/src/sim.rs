@@ -4,10 +4,11 @@ use crate::agents::{Agent, Market, View};
 use crate::fundamental::Fundamental;
 use crate::rng::{fundamental_stream, SimRng};
 use crate::scenario::{ActionKind, AgentKind, Scenario};
-use crate::SimError;
+use crate::{ScenarioError, SimError};
 use bourse_core::{
-    to_grid, unit_step, AccountId, Command, Event, Exchange, ExchangeConfig, InstrumentId, Lots,
-    NewOrder, OrderType, Sequenced, SequencedCommand, Side, StpMode, TimeInForce,
+    from_grid, to_grid, unit_step, AccountId, Command, Event, Exchange, ExchangeConfig, GridError,
+    InstrumentId, Lots, NewOrder, OrderType, Sequenced, SequencedCommand, Side, StpMode,
+    TimeInForce,
 };
 use rust_decimal::Decimal;
 use std::cmp::Reverse;
@@ -89,21 +90,9 @@ impl Simulation {
     /// [`step`](Self::step), [`run_until`](Self::run_until) or [`submit`](Self::submit) call, so the
     /// command log is always complete.
     pub fn new(scenario: Scenario, seed: u64) -> Result<Simulation, SimError> {
-        let config = scenario.exchange_config();
+        let config = scenario.validate()?;
         let exchange =
             Exchange::new(config.clone()).map_err(|e| SimError::Config(e.to_string()))?;
-        let bad = |m: String| Err(SimError::InvalidScenario(m));
-        if scenario.instruments.is_empty() {
-            return bad("no instruments".into());
-        }
-        for (k, &i) in scenario.instruments.iter().enumerate() {
-            if i as usize >= config.instruments.len() {
-                return bad(format!("instrument {i} does not exist"));
-            }
-            if scenario.instruments[..k].contains(&i) {
-                return bad(format!("instrument {i} listed twice"));
-            }
-        }
         let markets: Vec<Market> = (0..config.instruments.len() as InstrumentId)
             .map(|i| Market::new(&config, &exchange, i))
             .collect();
@@ -144,13 +133,35 @@ impl Simulation {
         Ok(sim)
     }
 
-    fn deposit_ok(config: &ExchangeConfig, asset: u32, amount: Decimal) -> Result<(), SimError> {
+    fn deposit_ok(
+        config: &ExchangeConfig,
+        field: &str,
+        asset: u32,
+        amount: Decimal,
+    ) -> Result<(), SimError> {
         let dec = config.assets[asset as usize].decimals;
         match to_grid(amount, unit_step(dec)) {
             Ok(_) => Ok(()),
-            Err(e) => Err(SimError::InvalidScenario(format!(
-                "deposit {amount} of asset {asset} is not on its grid: {e}"
-            ))),
+            Err(e) => {
+                let sym = &config.assets[asset as usize].symbol;
+                let problem = match e {
+                    GridError::OffGrid => {
+                        format!(
+                            "{amount} {sym} is not a whole number of its unit {}",
+                            unit_step(dec)
+                        )
+                    }
+                    GridError::OutOfRange => format!(
+                        "{amount} {sym} is more than one deposit can hold ({} {sym})",
+                        from_grid(i64::MAX, unit_step(dec))
+                    ),
+                };
+                Err(ScenarioError {
+                    field: field.to_string(),
+                    problem,
+                }
+                .into())
+            }
         }
     }
 
@@ -165,9 +176,12 @@ impl Simulation {
         });
     }
 
+    /// Open an account funded with `funds` (`(asset, coins)`; `field` names where they come from
+    /// in the scenario, for errors).
     fn open_account(
         &mut self,
         config: &ExchangeConfig,
+        field: &str,
         funds: &[(u32, Decimal)],
     ) -> Result<AccountId, SimError> {
         self.setup_cmd(Command::CreateAccount {
@@ -177,7 +191,7 @@ impl Simulation {
         let account = self.exchange.account_count();
         for &(asset, amount) in funds {
             if amount > Decimal::ZERO {
-                Self::deposit_ok(config, asset, amount)?;
+                Self::deposit_ok(config, field, asset, amount)?;
                 self.setup_cmd(Command::Deposit {
                     account,
                     asset,
@@ -190,21 +204,21 @@ impl Simulation {
 
     fn create_agents(&mut self, config: &ExchangeConfig) -> Result<(), SimError> {
         let groups = self.scenario.agents.clone();
-        for g in &groups {
+        for (gi, g) in groups.iter().enumerate() {
+            // Instruments were checked by `Scenario::validate`.
             let targets: Vec<InstrumentId> = match g.instrument {
-                Some(i) if self.scenario.instruments.contains(&i) => vec![i],
-                Some(i) => {
-                    return Err(SimError::InvalidScenario(format!(
-                        "agent group on instrument {i}, which is not in the scenario's instruments"
-                    )))
-                }
+                Some(i) => vec![i],
                 None => self.scenario.instruments.clone(),
             };
+            let field = format!("agents[{gi}]");
             for &i in &targets {
                 for _ in 0..g.count {
                     let rules = self.markets[i as usize].rules;
-                    let account =
-                        self.open_account(config, &[(rules.base, g.base), (rules.quote, g.quote)])?;
+                    let account = self.open_account(
+                        config,
+                        &field,
+                        &[(rules.base, g.base), (rules.quote, g.quote)],
+                    )?;
                     let base0 = self
                         .exchange
                         .balance(account, rules.base)
@@ -232,15 +246,22 @@ impl Simulation {
     }
 
     fn load_script(&mut self, config: &ExchangeConfig) -> Result<(), SimError> {
-        let bad = |m: String| Err(SimError::InvalidScenario(m));
         let script = self.scenario.script.clone();
         // Sweeper funding per asset.
         let mut funds = vec![Decimal::ZERO; config.assets.len()];
         let mut timed: Vec<(u64, Op)> = Vec::new();
-        for a in &script {
+        // Fields, jumps, slices and times were checked by `Scenario::validate`; the arithmetic
+        // below is checked as well, so that an unforeseen value is an error, not a panic.
+        let overflow = |k: usize, what: &str| -> SimError {
+            ScenarioError {
+                field: format!("script[{k}]"),
+                problem: format!("{what} is too large"),
+            }
+            .into()
+        };
+        for (k, a) in script.iter().enumerate() {
             let targets: Vec<InstrumentId> = match a.instrument {
-                Some(i) if self.scenario.instruments.contains(&i) => vec![i],
-                Some(i) => return bad(format!("script names instrument {i}, not in the scenario")),
+                Some(i) => vec![i],
                 None => self.scenario.instruments.clone(),
             };
             let at = self.start_ns.saturating_add(a.at.ns());
@@ -250,26 +271,33 @@ impl Simulation {
                     ActionKind::Resume => timed.push((at, Op::Resume(i))),
                     ActionKind::MmWithdraw => timed.push((at, Op::MmWithdraw(i))),
                     ActionKind::MmReturn => timed.push((at, Op::MmReturn(i))),
-                    ActionKind::News => match a.jump {
-                        Some(j) if j.is_finite() => timed.push((at, Op::News(i, j))),
-                        _ => return bad(format!("news at {} needs a finite `jump`", a.at)),
-                    },
+                    ActionKind::News => timed.push((at, Op::News(i, a.jump.unwrap_or(0.0)))),
                     ActionKind::Sweep => {
                         let (Some(side), Some(qty)) = (a.side, a.quantity) else {
-                            return bad(format!("sweep at {} needs `side` and `quantity`", a.at));
+                            return Err(overflow(k, "a sweep without side or quantity"));
                         };
                         let m = &self.markets[i as usize];
                         let total = m.lots_of(qty);
                         let slices = a.slices.unwrap_or(1).max(1) as u64;
                         let interval = a.interval.map(|d| d.ns()).unwrap_or(1_000_000_000);
                         if total < slices {
-                            return bad(format!("sweep at {}: quantity too small", a.at));
+                            return Err(ScenarioError {
+                                field: format!("script[{k}].quantity"),
+                                problem: format!(
+                                    "{qty} is fewer lots than the {slices} slices it is split into"
+                                ),
+                            }
+                            .into());
                         }
-                        for k in 0..slices {
+                        for s in 0..slices {
                             let lots =
-                                total / slices + if k == slices - 1 { total % slices } else { 0 };
+                                total / slices + if s == slices - 1 { total % slices } else { 0 };
+                            let when = s
+                                .checked_mul(interval)
+                                .and_then(|d| at.checked_add(d))
+                                .ok_or_else(|| overflow(k, "slices × interval"))?;
                             timed.push((
-                                at + k * interval,
+                                when,
                                 Op::Sweep {
                                     instrument: i,
                                     side,
@@ -278,15 +306,23 @@ impl Simulation {
                             ));
                         }
                         let r = m.rules;
-                        match side {
-                            Side::Sell => funds[r.base as usize] += qty,
+                        let (asset, need) = match side {
+                            Side::Sell => (r.base, Some(qty)),
                             Side::Buy => {
                                 let price = config.instruments[i as usize].reference_price;
                                 let dec = config.assets[r.quote as usize].decimals;
-                                funds[r.quote as usize] +=
-                                    (qty * price * Decimal::from(3)).round_dp(dec);
+                                // Three times the notional at the reference price.
+                                let need = qty
+                                    .checked_mul(price)
+                                    .and_then(|n| n.checked_mul(Decimal::from(3)))
+                                    .map(|n| n.round_dp(dec));
+                                (r.quote, need)
                             }
-                        }
+                        };
+                        let slot = &mut funds[asset as usize];
+                        *slot = need
+                            .and_then(|n| slot.checked_add(n))
+                            .ok_or_else(|| overflow(k, "the sweeper's funding"))?;
                     }
                 }
             }
@@ -297,7 +333,7 @@ impl Simulation {
                 .enumerate()
                 .map(|(a, &x)| (a as u32, x))
                 .collect();
-            self.sweeper = Some(self.open_account(config, &f)?);
+            self.sweeper = Some(self.open_account(config, "script (the sweeper's funds)", &f)?);
         }
         for (at, op) in timed {
             let payload = self.ops.len() as u32;

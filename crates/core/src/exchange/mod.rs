@@ -74,7 +74,10 @@ pub mod stop_book;
 mod stops;
 mod wallet;
 
-pub use config::{ConfigError, ExchangeConfig};
+pub use config::{
+    ConfigError, ExchangeConfig, MAX_ASSET_DECIMALS, MAX_DEFAULT_OPEN_ORDERS, MAX_FEE_PPM,
+    MAX_GRID_SCALE, MAX_PRICE_BAND_BPS, MAX_REFERENCE_TICKS,
+};
 pub use data::{Balance, DepthSnapshot, OpenOrder};
 pub use rules::{check_order_fields, rules_of, OrderOnGrid};
 pub use snapshot::SnapshotError;

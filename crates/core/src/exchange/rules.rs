@@ -3,69 +3,22 @@
 //! quantity range, quote grid, min notional, price band). The terminal runs the very same
 //! functions, so its order form refuses what the exchange refuses, with the same reason.
 
-use super::config::{ConfigError, ExchangeConfig};
+use super::config::{validate_instrument, ConfigError, ExchangeConfig};
 use crate::messages::*;
 use crate::types::*;
 use rust_decimal::Decimal;
 
-/// The integer-grid rules of `spec` under `config` (the same conversion [`Exchange::new`] does):
-/// lot size in base units, tick × lot in quote units, quantity and notional limits on the grid.
+/// The integer-grid rules of `spec` under `config` (the same conversion [`crate::Exchange::new`]
+/// does): lot size in base units, tick × lot in quote units, quantity and notional limits on the
+/// grid, after the instrument checks of [`ExchangeConfig::validate`].
 ///
 /// # Errors
-/// [`ConfigError`] when an asset is unknown or a field is not on its grid.
+/// A [`ConfigError`] naming the field (`instruments[BTC-USDT].lot_size`, …).
 pub fn rules_of(
     config: &ExchangeConfig,
     spec: &InstrumentSpec,
 ) -> Result<InstrumentRules, ConfigError> {
-    let asset = |id: AssetId| {
-        config
-            .assets
-            .get(id as usize)
-            .ok_or_else(|| ConfigError::UnknownAsset(spec.symbol.clone()))
-    };
-    let base = asset(spec.base)?;
-    let quote = asset(spec.quote)?;
-    let off = |field: &'static str, detail: String| ConfigError::OffGrid {
-        symbol: spec.symbol.clone(),
-        field,
-        detail,
-    };
-    let pos = |field: &'static str, v: Result<i64, GridError>| match v {
-        Ok(x) if x > 0 => Ok(x),
-        Ok(_) => Err(off(field, "must be positive".into())),
-        Err(e) => Err(off(field, e.to_string())),
-    };
-    let base_units_per_lot = pos("lot_size", to_grid(spec.lot_size, unit_step(base.decimals)))?;
-    let quote_units_per_tick_lot = pos(
-        "tick_size × lot_size",
-        // Checked: an absurd configuration must be an error, not a panic.
-        spec.tick_size
-            .checked_mul(spec.lot_size)
-            .ok_or(GridError::OutOfRange)
-            .and_then(|step| to_grid(step, unit_step(quote.decimals))),
-    )?;
-    let min_lots = pos("min_qty", to_grid(spec.min_qty, spec.lot_size))?;
-    let max_lots = pos("max_qty", to_grid(spec.max_qty, spec.lot_size))?;
-    let min_notional_units = to_grid(spec.min_notional, unit_step(quote.decimals))
-        .map_err(|e| off("min_notional", e.to_string()))?;
-    let reference_ticks = pos(
-        "reference_price",
-        to_grid(spec.reference_price, spec.tick_size),
-    )?;
-    pos("tick_size", to_grid(spec.tick_size, spec.tick_size))?;
-    Ok(InstrumentRules {
-        base: spec.base,
-        quote: spec.quote,
-        base_units_per_lot: base_units_per_lot as Units,
-        quote_units_per_tick_lot: quote_units_per_tick_lot as Units,
-        min_lots: min_lots as Lots,
-        max_lots: max_lots as Lots,
-        min_notional_units: min_notional_units as Units,
-        maker_fee_ppm: spec.maker_fee_ppm,
-        taker_fee_ppm: spec.taker_fee_ppm,
-        price_band_bps: spec.price_band_bps,
-        reference_ticks,
-    })
+    validate_instrument(config, &format!("instruments[{}]", spec.symbol), spec)
 }
 
 /// An order's numbers on the instrument's grid, as [`check_order_fields`] accepted them.

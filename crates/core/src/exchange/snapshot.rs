@@ -435,3 +435,30 @@ pub(super) fn validate_snapshot(ex: &Exchange, d: &SnapshotData) -> Result<(), S
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A snapshot whose configuration is invalid (a 100 % fee) is refused with the configuration's
+    // typed error, not restored and not a panic.
+    #[test]
+    fn restore_refuses_an_invalid_configuration() {
+        let ex = Exchange::new(ExchangeConfig::default_spot()).unwrap();
+        let mut data: SnapshotData = postcard::from_bytes(&ex.snapshot()).unwrap();
+        data.config.instruments[0].taker_fee_ppm = 1_000_000;
+        let bytes = postcard::to_allocvec(&data).unwrap();
+        match Exchange::restore(&bytes) {
+            Err(SnapshotError::Config(ConfigError::FeeRate { field, ppm })) => {
+                assert_eq!(
+                    (field.as_str(), ppm),
+                    ("instruments[0].taker_fee_ppm", 1_000_000)
+                );
+            }
+            other => panic!(
+                "expected a configuration error, got {:?}",
+                other.map(|_| ())
+            ),
+        }
+    }
+}

@@ -94,9 +94,15 @@ pub struct Exchange {
 }
 
 impl Exchange {
-    /// A new exchange with no accounts. Errors if an instrument's sizes are not on the grid of its
-    /// assets (e.g. `tick_size × lot_size` not a multiple of the quote asset's smallest unit).
+    /// A new exchange with no accounts.
+    ///
+    /// # Errors
+    /// [`ConfigError`] (naming the field) when `config` fails [`ExchangeConfig::validate`]: an
+    /// asset with too many decimals, a fee rate of 100 % or more, a band or reference price beyond
+    /// the limits, a zero tick or lot, minimum above maximum, an unknown asset, sizes off the grid
+    /// of their assets (e.g. `tick_size × lot_size` not a multiple of the quote asset's unit).
     pub fn new(config: ExchangeConfig) -> Result<Self, ConfigError> {
+        config.validate()?;
         let mut instruments = Vec::with_capacity(config.instruments.len());
         for (i, spec) in config.instruments.iter().enumerate() {
             let rules = rules_of(&config, spec)?;
