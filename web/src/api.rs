@@ -8,6 +8,7 @@
 //! components send intents back through [`Api`] only.
 
 use crate::form::OrderIntent;
+use crate::intent::Intent;
 use crate::store::Store;
 use crate::transport::{Incoming, Transport};
 use bourse_core::{InstrumentId, Interval, OrderId, OrderRef};
@@ -26,29 +27,6 @@ pub const WORKER_URL: &str = "./bourse-worker_loader.js";
 /// Most requests kept waiting for `Ready`, and most outstanding requests remembered; beyond it the
 /// oldest are forgotten (the page sends a handful at start-up; answers come back in order).
 pub const MAX_PENDING: usize = 256;
-
-/// What an outstanding request asked for.
-#[derive(Debug, Clone)]
-pub enum Intent {
-    /// An order from the form, with what is needed to explain a reject.
-    Order(Box<OrderIntent>),
-    /// A cancel of one order.
-    Cancel {
-        /// The order.
-        order_id: OrderId,
-    },
-    /// Cancel all.
-    CancelAll,
-    /// An amend of one order.
-    Amend {
-        /// The order.
-        order_id: OrderId,
-    },
-    /// Simulation control.
-    Sim(SimControl),
-    /// Anything else (subscriptions, history, frames).
-    Other,
-}
 
 struct State {
     transport: Option<Transport>,

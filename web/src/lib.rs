@@ -46,6 +46,7 @@ pub mod form;
 pub mod format;
 pub mod help;
 pub mod inputs;
+pub mod intent;
 pub mod l3;
 pub mod ladder;
 pub mod model;

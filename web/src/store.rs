@@ -17,9 +17,9 @@
 //! - Every collection is bounded: [`MAX_LADDER_ROWS`] mirror rows per side, the model's bounds,
 //!   [`MAX_TOASTS`] toasts, [`MAX_PENDING_CANDLES`] candle updates.
 
-use crate::api::Intent;
 use crate::form::{explain_reject, reason_text};
 use crate::format::{hms, Fmt};
+use crate::intent::Intent;
 use crate::model::{FillRow, HistoryRow, Model, Position, TAPE_MIRROR_ROWS};
 use bourse_core::{
     rules_of, BookTicker, Candle, ExchangeConfig, ExecType, InstrumentRules, Lots, OpenOrder,
@@ -968,6 +968,12 @@ mod tests {
         c.instruments.clear();
         let e = Venue::new(c, 1, vec![], MarketInfo::default()).unwrap_err();
         assert!(e.contains("no instrument"), "{e}");
-        assert!(Venue::new(ExchangeConfig::default_spot(), 1, vec![], MarketInfo::default()).is_ok());
+        assert!(Venue::new(
+            ExchangeConfig::default_spot(),
+            1,
+            vec![],
+            MarketInfo::default()
+        )
+        .is_ok());
     }
 }

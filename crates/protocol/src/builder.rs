@@ -1,12 +1,13 @@
 //! [`FrameBuilder`]: turns the exchange's event stream and read-only queries into coalesced frames.
 
-use crate::frame::{
-    BalanceChange, Depth, ExecutionPrint, Frame, L2Row, L3Order, L3Queue, OpenOrders, SimState,
-    TradePrint,
+use crate::bounds::{MAX_DEPTH_LEVELS, MAX_L3_ORDERS};
+use crate::bounds::{
+    MAX_FRAME_CANDLES, MAX_FRAME_EXECUTIONS, MAX_FRAME_OPEN_ORDERS, MAX_FRAME_TRADES,
 };
-use crate::messages::Subscription;
-use crate::{MAX_DEPTH_LEVELS, MAX_L3_ORDERS};
-use crate::{MAX_FRAME_CANDLES, MAX_FRAME_EXECUTIONS, MAX_FRAME_OPEN_ORDERS, MAX_FRAME_TRADES};
+use crate::frame::{
+    BalanceChange, Depth, ExecutionPrint, Frame, L2Row, L3Order, L3Queue, OpenOrders, TradePrint,
+};
+use crate::session::{SimState, Subscription};
 use bourse_core::{
     AccountId, BookTicker, Candle, Event, Exchange, Lots, Sequenced, Side, Ticker24h, Ticks,
 };

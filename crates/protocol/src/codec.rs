@@ -5,9 +5,9 @@
 //! (zig-zag for signed), so `u64` ids and ns timestamps round-trip exactly and small numbers take
 //! one or two bytes. Trailing bytes are an error.
 
+use crate::bounds::PROTOCOL_VERSION;
 use crate::frame::Frame;
 use crate::messages::{ClientMessage, ClientRequest, RejectReason, ServerMessage};
-use crate::PROTOCOL_VERSION;
 
 /// Why a message could not be encoded or decoded, or was refused by the version check.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

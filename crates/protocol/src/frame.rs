@@ -8,29 +8,12 @@
 //!   from what the previous frame sent, `None` when unchanged. After a subscription change or a
 //!   reset every snapshot is `Some` and [`Frame::full`] is true.
 
-use crate::messages::{Speed, Subscription};
+use crate::session::{SimState, Subscription};
 use bourse_core::{
     AssetId, BookTicker, Candle, ExecutionReport, Lots, OpenOrder, OrderId, Side, Ticker24h, Ticks,
     Trade, Units,
 };
 use serde::{Deserialize, Serialize};
-
-/// The simulation's control state.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-pub struct SimState {
-    /// True while virtual time advances on its own.
-    pub playing: bool,
-    /// Current speed.
-    pub speed: Speed,
-    /// Scenario name.
-    pub scenario: String,
-    /// Seed.
-    pub seed: u64,
-    /// Simulation events (agent wake-ups and scripted actions) processed since the scenario
-    /// started; `Step{events: n}` adds exactly `n` while the scenario has events scheduled.
-    #[serde(default)]
-    pub sim_events: u64,
-}
 
 /// One L2 row after price grouping.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

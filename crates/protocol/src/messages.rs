@@ -1,11 +1,12 @@
 //! Control messages: what the page asks ([`ClientRequest`]) and what the worker answers
 //! ([`ServerMessage`]). JSON on the wire (externally tagged enums, `snake_case` variant names).
 
-use crate::frame::{Frame, SimState};
-use crate::{MAX_CANDLE_HISTORY, MAX_DEPTH_LEVELS, MAX_GROUPING_TICKS};
+use crate::bounds::MAX_CANDLE_HISTORY;
+use crate::frame::Frame;
+use crate::session::{SimState, Speed, Subscription};
 use bourse_core::{
     AccountId, Candle, ClientOrderId, Command, Event, ExchangeConfig, ExecType, InstrumentId,
-    Interval, NewOrder, OrderRef, OrderType, Reason, Sequenced, Side, StpMode, Ticks, TimeInForce,
+    Interval, NewOrder, OrderRef, OrderType, Reason, Sequenced, Side, StpMode, TimeInForce,
 };
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -94,36 +95,6 @@ impl From<NewOrder> for OrderRequest {
             post_only: o.post_only,
             stp: o.stp,
             client_order_id: o.client_order_id,
-        }
-    }
-}
-
-/// Simulation speed: virtual seconds per wall-clock second, or as fast as the worker can go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
-pub enum Speed {
-    /// Real time.
-    #[default]
-    #[serde(rename = "1x")]
-    X1,
-    /// Ten times real time.
-    #[serde(rename = "10x")]
-    X10,
-    /// A hundred times real time.
-    #[serde(rename = "100x")]
-    X100,
-    /// Unthrottled: as many events as the worker's time budget allows.
-    #[serde(rename = "max")]
-    Max,
-}
-
-impl Speed {
-    /// Virtual ns per wall-clock ns (`None` for [`Speed::Max`]).
-    pub fn factor(self) -> Option<u32> {
-        match self {
-            Speed::X1 => Some(1),
-            Speed::X10 => Some(10),
-            Speed::X100 => Some(100),
-            Speed::Max => None,
         }
     }
 }
@@ -222,57 +193,6 @@ pub struct MarketInfo {
     /// Instruments the scenario's simulated participants trade, ascending; the books of the others
     /// hold only what users place.
     pub live_instruments: Vec<InstrumentId>,
-}
-
-/// What the page wants to see. One subscription at a time; a new one replaces the old one and the
-/// next frame is full ([`Frame::full`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Subscription {
-    /// Instrument shown.
-    pub instrument: InstrumentId,
-    /// L2 rows per side after grouping, `1..=`[`MAX_DEPTH_LEVELS`].
-    pub depth_levels: u16,
-    /// Price grouping in ticks, `1..=`[`MAX_GROUPING_TICKS`] (the terminal offers 1, 10 and 100):
-    /// bids round **down** and asks round **up** to a multiple of it (see
-    /// [`crate::bucket_price`]), so grouped bids stay strictly below grouped asks.
-    pub grouping_ticks: u32,
-    /// Candle interval of [`Frame::candles`].
-    pub candle_interval: Interval,
-    /// The one ungrouped price level `(side, price ticks)` whose order queue (L3) frames carry.
-    pub l3_level: Option<(Side, Ticks)>,
-}
-
-impl Subscription {
-    /// A subscription to `instrument` with 20 ungrouped rows, 1-minute candles and no L3 view.
-    pub fn new(instrument: InstrumentId) -> Self {
-        Subscription {
-            instrument,
-            depth_levels: 20,
-            grouping_ticks: 1,
-            candle_interval: Interval::M1,
-            l3_level: None,
-        }
-    }
-
-    /// Check the bounds and that the instrument exists in `config`.
-    pub fn validate(&self, config: &ExchangeConfig) -> Result<(), String> {
-        if self.instrument as usize >= config.instruments.len() {
-            return Err(format!("instrument {} does not exist", self.instrument));
-        }
-        if self.depth_levels == 0 || self.depth_levels > MAX_DEPTH_LEVELS {
-            return Err(format!(
-                "depth_levels must be in 1..={MAX_DEPTH_LEVELS}, got {}",
-                self.depth_levels
-            ));
-        }
-        if self.grouping_ticks == 0 || self.grouping_ticks > MAX_GROUPING_TICKS {
-            return Err(format!(
-                "grouping_ticks must be in 1..={MAX_GROUPING_TICKS}, got {}",
-                self.grouping_ticks
-            ));
-        }
-        Ok(())
-    }
 }
 
 /// Everything the page can ask.

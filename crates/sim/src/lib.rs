@@ -48,6 +48,7 @@
 
 mod agents;
 pub mod duration;
+mod error;
 pub mod fundamental;
 pub mod rng;
 pub mod scenario;
@@ -55,25 +56,10 @@ mod sim;
 pub mod validate;
 
 pub use duration::SimDuration;
+pub use error::{ScenarioError, SimError};
 pub use rng::SimRng;
 pub use scenario::{
     ActionKind, AgentGroup, AgentKind, AgentParams, FundamentalParams, MarketMakerParams,
     MomentumParams, NoiseParams, Scenario, ScriptedAction, ValueParams,
 };
 pub use sim::{AgentInfo, Simulation};
-pub use validate::ScenarioError;
-
-/// Why a scenario could not be loaded or started.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SimError {
-    /// The JSON is malformed or does not match the scenario shape.
-    #[error("scenario JSON: {0}")]
-    Json(String),
-    /// The scenario is well-formed but a field is out of range or inconsistent (unknown
-    /// instrument, off-grid deposit, zero interval, ...): the field and the problem.
-    #[error("invalid scenario: {0}")]
-    InvalidScenario(#[from] ScenarioError),
-    /// The exchange configuration is invalid.
-    #[error("exchange configuration: {0}")]
-    Config(String),
-}

@@ -27,7 +27,7 @@
 //! strings in whole coins; probabilities are in `[0, 1]`; `*_bps` are basis points (1/10 000).
 
 use crate::duration::SimDuration;
-use crate::SimError;
+use crate::error::SimError;
 use bourse_core::{ExchangeConfig, InstrumentId, Side};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};

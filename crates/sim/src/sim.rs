@@ -1,10 +1,11 @@
 //! The discrete-event simulation loop.
 
 use crate::agents::{Agent, Market, View};
+use crate::error::ScenarioError;
+use crate::error::SimError;
 use crate::fundamental::Fundamental;
 use crate::rng::{fundamental_stream, SimRng};
 use crate::scenario::{ActionKind, AgentKind, Scenario};
-use crate::{ScenarioError, SimError};
 use bourse_core::{
     from_grid, to_grid, unit_step, AccountId, Command, Event, Exchange, ExchangeConfig, GridError,
     InstrumentId, Lots, NewOrder, OrderType, Sequenced, SequencedCommand, Side, StpMode,

@@ -9,6 +9,8 @@ use crate::scenario::{ActionKind, AgentParams, Scenario};
 use bourse_core::ExchangeConfig;
 use rust_decimal::Decimal;
 
+pub use crate::error::ScenarioError;
+
 /// Most agents in a scenario (every group's count times the instruments it covers).
 pub const MAX_AGENTS: u64 = 10_000;
 /// Most scripted actions.
@@ -35,17 +37,6 @@ pub const MAX_WINDOW: u32 = 10_000;
 pub const MAX_BPS: f64 = 10_000.0;
 /// Largest log-price jump of news or jump sizes (±1 ≈ ×2.7 or ÷2.7).
 pub const MAX_LOG_JUMP: f64 = 1.0;
-
-/// Why a scenario cannot run: the field (`agents[2].agent.mean_interval`, `script[0].slices`, …)
-/// and what is wrong with it, including the limit.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{field}: {problem}")]
-pub struct ScenarioError {
-    /// The field.
-    pub field: String,
-    /// What is wrong, with the allowed range.
-    pub problem: String,
-}
 
 fn err(field: impl Into<String>, problem: impl Into<String>) -> ScenarioError {
     ScenarioError {
