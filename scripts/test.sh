@@ -1,23 +1,28 @@
 #!/usr/bin/env bash
-# Runs every test of Bourse: native unit, property and integration tests, the CLI tests, the
-# WebAssembly determinism check (wasm32 under Node equals native), the worker's tests in a
-# dedicated Web Worker of headless Chromium, and the end-to-end tests of the release build
-# (dist/, served from the sub-path /bourse/) driven by playwright-core.
+# Runs every test of Bourse: the import-circle check, native unit, property and integration tests
+# (the CLI's and the conformance fixtures' included), the WebAssembly determinism checks
+# (tests/conformance: wasm32 under Node, and the worker in a dedicated Web Worker of headless
+# Chromium, against the committed native fixtures), and the end-to-end tests of the release build
+# (dist/, served from the sub-path /bourse/) driven by playwright-core (tests/e2e).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
+echo "== no import circles between the files of a crate"
+python3 scripts/check-imports.py crates/core/src crates/sim/src crates/protocol/src \
+  crates/worker/src crates/cli/src crates/workloads/src web/src
+
 echo "== cargo check for wasm32 (core, sim, protocol, worker, web)"
 cargo check --target wasm32-unknown-unknown -p bourse-core -p bourse-sim -p bourse-protocol -p bourse-worker -p bourse-web
 
-echo "== WebAssembly determinism (wasm-bindgen-test in Node)"
-cargo test --target wasm32-unknown-unknown -p bourse-conformance
+echo "== WebAssembly determinism in Node (tests/conformance: reference run vs native fixture)"
+cargo test --target wasm32-unknown-unknown -p bourse-conformance --test wasm_node
 
-echo "== worker in headless Chromium (dedicated Web Worker; wasm digests vs native build.rs figures)"
+echo "== worker in headless Chromium (dedicated Web Worker; replies and digests vs native fixtures)"
 # The runner finds chromedriver on PATH and adds --headless --no-sandbox itself; the timeout only
 # adds margin (default 20 s).
 WASM_BINDGEN_TEST_TIMEOUT=120 \
-  cargo test --target wasm32-unknown-unknown -p bourse-worker --test browser
+  cargo test --target wasm32-unknown-unknown -p bourse-conformance --test worker_browser
 
 echo "== native tests (release-grade proptest counts; see tests for case numbers)"
 cargo test --workspace
@@ -26,4 +31,4 @@ echo "== release build of the terminal (trunk build --release → dist/)"
 bash scripts/trunk.sh build --release
 
 echo "== end-to-end tests in headless Chromium (playwright-core, dist/ served under /bourse/)"
-node --test e2e/terminal.test.mjs
+node --test tests/e2e/terminal.test.mjs

@@ -1,15 +1,17 @@
-//! `bourse bench`: the standard workloads of `bourse-bench`, natively (and with `--wasm`, in
-//! WebAssembly through Node for comparison).
+//! `bourse bench`: the standard workloads of `bourse-workloads`, natively.
+//!
+//! The WebAssembly comparison is not here (the shipped binary spawns no tools):
+//! `scripts/bench/wasm.sh` builds the same workloads for wasm32, runs them in Node and takes the
+//! native figures from `bourse bench --json`.
 
 use crate::{progress, CliError, Result};
-use bourse_bench::{
+use bourse_workloads::{
     run_book, run_book_timed, run_exchange, run_exchange_timed, BookStats, Prepared, RunSummary,
     EXCHANGE_ACCOUNTS,
 };
 use clap::{Args, ValueEnum};
 use hdrhistogram::Histogram;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use serde::Serialize;
 use std::time::Instant;
 
 /// Book layer target, messages per second.
@@ -18,8 +20,6 @@ const BOOK_TARGET: f64 = 12e6;
 const EXCHANGE_TARGET: f64 = 2e6;
 /// Full exchange path p99 latency target, ns.
 const EXCHANGE_P99_TARGET_NS: u64 = 2_000;
-/// wasm / native throughput ratio target.
-const WASM_RATIO_TARGET: f64 = 0.7;
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum WorkloadSel {
@@ -36,18 +36,19 @@ pub struct BenchArgs {
     /// Which workloads to run.
     #[arg(long, value_enum, default_value = "all")]
     workload: WorkloadSel,
-    /// Messages (commands) per workload [default: 1000000; with --wasm 300000].
-    #[arg(long)]
-    orders: Option<usize>,
+    /// Messages (commands) per workload.
+    #[arg(long, default_value_t = 1_000_000)]
+    orders: usize,
     /// Timed runs per workload (after one warm-up run); the median and best are reported.
     #[arg(long, default_value_t = 5)]
     iters: u32,
     /// Workload seed.
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// Build the wasm bench, run it in Node and print the wasm/native throughput ratio per workload.
+    /// Print one JSON object per workload on stdout instead of the report (for scripts such as
+    /// `scripts/bench/wasm.sh`); fields in [`JsonLine`].
     #[arg(long)]
-    wasm: bool,
+    json: bool,
 }
 
 fn machine() -> String {
@@ -187,11 +188,37 @@ fn ns(v: u64) -> String {
     }
 }
 
+/// One workload's figures as `bourse bench --json` prints them (one object per line).
+#[derive(Serialize)]
+pub struct JsonLine {
+    /// Workload name (`book-realistic`, `exchange-realistic`, `book-deep-sweep`).
+    workload: &'static str,
+    /// Messages (commands) per run.
+    messages: u64,
+    /// Timed runs (after one warm-up run).
+    iters: u32,
+    /// Messages per second of the median run.
+    msgs_per_sec: f64,
+    /// Messages per second of the fastest run.
+    best_msgs_per_sec: f64,
+    /// Events of one run.
+    events: u64,
+    /// Fills (book workloads) or trades (exchange workload) of one run.
+    trades: u64,
+    /// Checksum (book) or event digest (exchange) of one run, 16 hex digits; equal in WebAssembly.
+    checksum: String,
+    /// Per-command latency percentiles and maximum, ns (clock read included).
+    p50_ns: u64,
+    /// See `p50_ns`.
+    p99_ns: u64,
+    /// See `p50_ns`.
+    p999_ns: u64,
+    /// See `p50_ns`.
+    max_ns: u64,
+}
+
 pub fn run(args: BenchArgs) -> Result<()> {
-    if args.wasm {
-        return wasm(args);
-    }
-    let n = args.orders.unwrap_or(1_000_000);
+    let n = args.orders;
     if n == 0 {
         return Err(CliError("--orders must be positive".into()));
     }
@@ -200,15 +227,17 @@ pub fn run(args: BenchArgs) -> Result<()> {
             "warning: this is a debug build; measure with `cargo run --release -p bourse -- bench`"
         );
     }
-    println!("machine: {}", machine());
-    println!(
-        "workloads: {n} messages each, seed {}, {} timed runs after 1 warm-up (generation not timed)",
-        args.seed, args.iters
-    );
-    let overhead = clock_overhead_ns();
-    println!(
-        "latency: one clock read per command (Instant::now ≈ {overhead:.0} ns, included in each sample)"
-    );
+    if !args.json {
+        println!("machine: {}", machine());
+        println!(
+            "workloads: {n} messages each, seed {}, {} timed runs after 1 warm-up (generation not timed)",
+            args.seed, args.iters
+        );
+        let overhead = clock_overhead_ns();
+        println!(
+            "latency: one clock read per command (Instant::now ≈ {overhead:.0} ns, included in each sample)"
+        );
+    }
     for name in names(args.workload) {
         let p = generate(name, args.seed, n)?;
         let (secs, summary) = time_runs(&p, args.iters, name);
@@ -222,6 +251,27 @@ pub fn run(args: BenchArgs) -> Result<()> {
             h.value_at_quantile(0.999),
             h.max(),
         );
+        if args.json {
+            let line = JsonLine {
+                workload: name,
+                messages: p.messages() as u64,
+                iters: secs.len() as u32,
+                msgs_per_sec: med,
+                best_msgs_per_sec: best,
+                events: summary.events,
+                trades: summary.trades,
+                checksum: format!("{:016x}", summary.checksum),
+                p50_ns: p50,
+                p99_ns: p99,
+                p999_ns: p999,
+                max_ns: max,
+            };
+            println!(
+                "{}",
+                serde_json::to_string(&line).map_err(|e| CliError(e.to_string()))?
+            );
+            continue;
+        }
         println!();
         match name {
             "book-realistic" => {
@@ -298,148 +348,6 @@ pub fn run(args: BenchArgs) -> Result<()> {
                 st.resting_at_end
             );
         }
-    }
-    Ok(())
-}
-
-// ---------------------------------------------------------------------------------------- wasm
-
-fn repo_root() -> PathBuf {
-    let compiled = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    if compiled.join("crates/bench/Cargo.toml").exists() {
-        return compiled.canonicalize().unwrap_or(compiled);
-    }
-    std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."))
-}
-
-fn run_tool(cmd: &mut Command, what: &str) -> Result<String> {
-    let out = cmd
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| CliError(format!("cannot run {what}: {e}")))?;
-    if !out.status.success() {
-        return Err(CliError(format!("{what} failed ({})", out.status)));
-    }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
-}
-
-fn wasm_bindgen_bin() -> PathBuf {
-    if let Some(home) = std::env::var_os("HOME") {
-        let p = Path::new(&home).join(".cargo/bin/wasm-bindgen");
-        if p.exists() {
-            return p;
-        }
-    }
-    PathBuf::from("wasm-bindgen")
-}
-
-fn wasm(args: BenchArgs) -> Result<()> {
-    let n = args.orders.unwrap_or(300_000);
-    let iters = args.iters.min(3);
-    let root = repo_root();
-    let out_dir = root.join("target/wasm-bench");
-    eprintln!("building the wasm bench (cargo build --release --target wasm32-unknown-unknown -p bourse-bench)");
-    run_tool(
-        Command::new("cargo").current_dir(&root).args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-unknown-unknown",
-            "-p",
-            "bourse-bench",
-        ]),
-        "cargo build (wasm32)",
-    )?;
-    let meta = run_tool(
-        Command::new("cargo").current_dir(&root).args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--no-deps",
-        ]),
-        "cargo metadata",
-    )?;
-    let target_dir: PathBuf = serde_json::from_str::<serde_json::Value>(&meta)
-        .ok()
-        .and_then(|v| v["target_directory"].as_str().map(PathBuf::from))
-        .ok_or_else(|| CliError("cargo metadata: no target_directory".into()))?;
-    let wasm_file = target_dir.join("wasm32-unknown-unknown/release/bourse_bench.wasm");
-    eprintln!(
-        "wasm-bindgen --target nodejs --out-dir {} {}",
-        out_dir.display(),
-        wasm_file.display()
-    );
-    run_tool(
-        Command::new(wasm_bindgen_bin())
-            .arg("--target")
-            .arg("nodejs")
-            .arg("--out-dir")
-            .arg(&out_dir)
-            .arg(&wasm_file),
-        "wasm-bindgen",
-    )?;
-    let names = names(args.workload);
-    println!("machine: {}", machine());
-    println!(
-        "workloads: {n} messages each, seed {}, {iters} timed runs after 1 warm-up, best of 3 alternating rounds, same code natively and in wasm (node {})",
-        args.seed,
-        run_tool(Command::new("node").arg("--version"), "node")
-            .unwrap_or_default()
-            .trim()
-    );
-    println!(
-        "{:<20} {:>14} {:>14} {:>7}  target ≥ {WASM_RATIO_TARGET}   results",
-        "workload", "native msgs/s", "wasm msgs/s", "ratio"
-    );
-    // Other processes share the machine: alternate wasm and native rounds and keep the best of
-    // each, so that a burst of background load does not decide the ratio.
-    const ROUNDS: usize = 3;
-    for name in names {
-        let p = generate(name, args.seed, n)?;
-        let (mut wasm_rate, mut native_rate) = (0f64, 0f64);
-        let mut wasm_sum = String::new();
-        let mut native_sum = 0u64;
-        for _ in 0..ROUNDS {
-            let js = run_tool(
-                Command::new("node")
-                    .arg(root.join("bench/wasm-bench.mjs"))
-                    .args(["--json", "--workload", name])
-                    .args(["--orders", &n.to_string()])
-                    .args(["--iters", &iters.to_string()])
-                    .args(["--seed", &args.seed.to_string()])
-                    .arg("--dir")
-                    .arg(&out_dir),
-                "node bench/wasm-bench.mjs",
-            )?;
-            let v: serde_json::Value = serde_json::from_str(js.trim())
-                .map_err(|e| CliError(format!("wasm bench output is not JSON ({e}): {js}")))?;
-            wasm_rate = wasm_rate.max(v["msgs_per_sec"].as_f64().unwrap_or(0.0));
-            wasm_sum = v["checksum"].as_str().unwrap_or("").to_string();
-            // Native: the same generator and the same `Prepared::run` code, timed the same way
-            // (one warm-up run, then `iters` runs).
-            p.run(1);
-            let t = Instant::now();
-            let s = p.run(iters);
-            native_rate =
-                native_rate.max((p.messages() as f64 * iters as f64) / t.elapsed().as_secs_f64());
-            native_sum = s.checksum;
-        }
-        let ratio = wasm_rate / native_rate;
-        let same = if wasm_sum == format!("{native_sum:016x}") {
-            "identical"
-        } else {
-            "DIFFER"
-        };
-        println!(
-            "{name:<20} {:>14} {:>14} {ratio:>7.2}  {:<13} {same} ({wasm_sum})",
-            mrate(native_rate),
-            mrate(wasm_rate),
-            if ratio >= WASM_RATIO_TARGET {
-                "meets"
-            } else {
-                "BELOW"
-            }
-        );
     }
     Ok(())
 }

@@ -3,7 +3,7 @@
 //! - `bourse simulate --scenario calm --seed 7 --duration 1h --out run.jsonl`
 //! - `bourse replay run.jsonl`
 //! - `bourse book run.jsonl --at 1000 --depth 10`
-//! - `bourse bench [--workload realistic|sweep|all] [--orders N] [--wasm]`
+//! - `bourse bench [--workload realistic|sweep|all] [--orders N] [--json]`
 //!
 //! Errors are one line on stderr and a non-zero exit status.
 

@@ -1,5 +1,5 @@
 //! End-to-end tests of the `bourse` binary: simulate → replay, tampering, malformed logs, unknown
-//! scenarios, and `book --at`.
+//! scenarios, `book --at` and `bench --json`.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -224,4 +224,51 @@ fn book_at_prints_a_non_crossed_book() {
 
     let o = bourse(&["book", path.to_str().unwrap(), "--at", "999999999"]);
     assert_clean_error(&o, "before --at 999999999");
+}
+
+// `bench --json` prints one object per workload with what it ran: the same summary as running the
+// workload through the library directly (the wasm comparison script relies on these fields).
+#[test]
+fn bench_json_reports_what_it_ran() {
+    let o = bourse(&[
+        "bench",
+        "--json",
+        "--workload",
+        "realistic",
+        "--orders",
+        "20000",
+        "--iters",
+        "1",
+        "--seed",
+        "9",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let names: Vec<&str> = lines
+        .iter()
+        .map(|v| v["workload"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["book-realistic", "exchange-realistic"]);
+    for v in &lines {
+        let name = v["workload"].as_str().unwrap();
+        let lib = bourse_workloads::Prepared::generate(name, 9, 20_000)
+            .unwrap()
+            .run(1);
+        assert_eq!(v["messages"], lib.messages, "{name}");
+        assert_eq!(v["events"], lib.events, "{name}");
+        assert_eq!(v["trades"], lib.trades, "{name}");
+        assert_eq!(v["checksum"], format!("{:016x}", lib.checksum), "{name}");
+        assert!(v["msgs_per_sec"].as_f64().unwrap() > 0.0, "{name}");
+        assert!(
+            v["p50_ns"].as_u64().unwrap() <= v["p99_ns"].as_u64().unwrap(),
+            "{name}"
+        );
+    }
+    // The shipped binary no longer builds or runs the wasm bench (scripts/bench/wasm.sh does).
+    let o = bourse(&["bench", "--wasm"]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--wasm"), "{}", stderr(&o));
 }

@@ -1,6 +1,6 @@
 //! Criterion benchmarks of the book layer and the full exchange path.
 //!
-//! `cargo bench -p bourse-core --bench book` (a few minutes). Workloads come from `bourse-bench`
+//! `cargo bench -p bourse-core --bench book` (a few minutes). Workloads come from `bourse-workloads`
 //! (a dev-dependency; it depends on this crate, which cargo allows for dev-dependencies), so these
 //! numbers are comparable with `bourse bench`.
 //!
@@ -11,9 +11,11 @@
 //! - `exchange/realistic`: the realistic mix through `Exchange::apply` (risk checks, wallet, market
 //!   data, digest), 300 funded accounts, 50 000 commands.
 
-use bourse_bench::{deep_sweep_with, realistic_book, realistic_exchange, rng::Rng, SweepParams};
 use bourse_core::{
     BookCommand, BookEvent, BookOrder, MatchingEngine, OrderBook, Side, StpMode, TimeInForce,
+};
+use bourse_workloads::{
+    deep_sweep_with, realistic_book, realistic_exchange, rng::Rng, SweepParams,
 };
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use std::time::Duration;
@@ -70,7 +72,7 @@ fn book_benches(c: &mut Criterion) {
     g.throughput(Throughput::Elements(N));
     g.bench_function("add", |b| {
         b.iter_batched_ref(
-            || (bourse_bench::new_book(), Vec::with_capacity(64)),
+            || (bourse_workloads::new_book(), Vec::with_capacity(64)),
             |(book, out)| run(book, &adds, out),
             BatchSize::LargeInput,
         )
@@ -85,7 +87,7 @@ fn book_benches(c: &mut Criterion) {
     g.bench_function("cancel", |b| {
         b.iter_batched_ref(
             || {
-                let mut book = bourse_bench::new_book();
+                let mut book = bourse_workloads::new_book();
                 let mut out = Vec::with_capacity(64);
                 run(&mut book, &adds, &mut out);
                 (book, out)
@@ -113,7 +115,7 @@ fn book_benches(c: &mut Criterion) {
     g.bench_function("sweep", |b| {
         b.iter_batched_ref(
             || {
-                let mut book = bourse_bench::new_book();
+                let mut book = bourse_workloads::new_book();
                 let mut out = Vec::with_capacity(4096);
                 run(&mut book, &build, &mut out);
                 (book, out)
@@ -127,7 +129,7 @@ fn book_benches(c: &mut Criterion) {
     g.throughput(Throughput::Elements(mix.len() as u64));
     g.bench_function("realistic", |b| {
         b.iter_batched_ref(
-            || (bourse_bench::new_book(), Vec::with_capacity(4096)),
+            || (bourse_workloads::new_book(), Vec::with_capacity(4096)),
             |(book, out)| run(book, &mix, out),
             BatchSize::LargeInput,
         )
@@ -140,13 +142,13 @@ fn exchange_benches(c: &mut Criterion) {
     g.measurement_time(Duration::from_secs(4))
         .warm_up_time(Duration::from_secs(1))
         .sample_size(10);
-    let w = realistic_exchange(42, 50_000, bourse_bench::EXCHANGE_ACCOUNTS);
+    let w = realistic_exchange(42, 50_000, bourse_workloads::EXCHANGE_ACCOUNTS);
     let base = w.prepared();
     g.throughput(Throughput::Elements(w.flow.len() as u64));
     g.bench_function("realistic", |b| {
         b.iter_batched_ref(
             || base.clone(),
-            |ex| bourse_bench::run_exchange(ex, &w.flow),
+            |ex| bourse_workloads::run_exchange(ex, &w.flow),
             BatchSize::LargeInput,
         )
     });

@@ -352,6 +352,31 @@ pub fn unit_step(decimals: u32) -> Decimal {
     Decimal::new(1, decimals)
 }
 
+/// A time in ns since the Unix epoch as ISO 8601 UTC with milliseconds
+/// (`2023-11-14T22:13:20.000Z`), from integers only (civil-from-days, H. Hinnant's algorithm).
+/// Display only: the core never reads a clock; this formats the timestamps it is given.
+pub fn utc_iso8601(ns: u64) -> String {
+    let secs = ns / 1_000_000_000;
+    let ms = (ns / 1_000_000) % 1000;
+    let days = (secs / 86_400) as i64;
+    let sod = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + (m <= 2) as i64;
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z",
+        sod / 3600,
+        (sod / 60) % 60,
+        sod % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -418,29 +443,4 @@ mod tests {
         let sum: i128 = parts.iter().map(|&p| fee_units(p * 1000, 1500)).sum();
         assert!(sum <= fee_units(1000 * 1000, 1500));
     }
-}
-
-/// A time in ns since the Unix epoch as ISO 8601 UTC with milliseconds
-/// (`2023-11-14T22:13:20.000Z`), from integers only (civil-from-days, H. Hinnant's algorithm).
-/// Display only: the core never reads a clock; this formats the timestamps it is given.
-pub fn utc_iso8601(ns: u64) -> String {
-    let secs = ns / 1_000_000_000;
-    let ms = (ns / 1_000_000) % 1000;
-    let days = (secs / 86_400) as i64;
-    let sod = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + (m <= 2) as i64;
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z",
-        sod / 3600,
-        (sod / 60) % 60,
-        sod % 60
-    )
 }

@@ -14,7 +14,7 @@
 //! - [`amend`]: amends, keeping queue priority only for a quantity reduction.
 //! - [`query`]: read-only queries; [`data`]: what they return ([`OpenOrder`], [`Balance`],
 //!   [`DepthSnapshot`]).
-//! - [`invariants`]: [`Exchange::check_invariants`].
+//! - [`invariants`]: the checks of [`Exchange::check_invariants`].
 //! - [`snapshot`]: [`Exchange::snapshot`] and [`Exchange::restore`] of untrusted bytes
 //!   ([`SnapshotError`]).
 //! - [`state`]: the state, [`Exchange::new`] and the sequencer ([`Exchange::apply`]).

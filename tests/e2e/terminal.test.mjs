@@ -1,5 +1,5 @@
 // End-to-end tests of the release build (dist/) served from a sub-path (/bourse/), driving Debian's
-// Chromium through npm playwright-core. Run: node --test e2e/terminal.test.mjs (scripts/test.sh
+// Chromium through npm playwright-core. Run: node --test tests/e2e/terminal.test.mjs (scripts/test.sh
 // builds dist/ first). Every wait is bounded; the server listens on 127.0.0.1 only.
 //
 // The tests use the page as a person does: they type with real key events (never fill()), click
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serve } from './serve.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update'];
 const SIZES = [{ width: 1280, height: 720 }, { width: 1440, height: 900 }, { width: 1920, height: 1080 }];

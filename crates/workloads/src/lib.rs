@@ -1,7 +1,7 @@
-//! # bourse-bench
+//! # bourse-workloads
 //!
 //! Deterministic benchmark workloads for the Bourse core, shared by `bourse bench`, the criterion
-//! benches of `bourse-core` and the WebAssembly bench (`bench/wasm-bench.mjs`).
+//! benches of `bourse-core` and the WebAssembly bench (`scripts/bench/wasm.mjs`).
 //!
 //! - Generation is seeded and integer-only ([`rng::Rng`], SplitMix64; no std randomness, no clock),
 //!   so a seed gives the same stream natively and in WebAssembly.

@@ -4,14 +4,14 @@
 # worker's sustained throughput. Prints a table and writes target/bench-web.json (~20-40 s).
 #
 # Uses dist/ as it is; builds it (scripts/trunk.sh build --release) only when it is missing.
-# Extra arguments go to e2e/bench.mjs (e.g. --seconds 10 --loads 5 --baseline 3).
+# Extra arguments go to scripts/bench/web.mjs (e.g. --seconds 10 --loads 5 --baseline 3).
 # Needs: node ≥ 18, Chromium at /usr/bin/chromium (or $CHROMIUM), playwright-core (npm ci).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 if [ ! -f dist/index.html ] || ! ls dist/*_bg.wasm >/dev/null 2>&1; then
   echo "== dist/ missing: building it (scripts/trunk.sh build --release)"
   bash scripts/trunk.sh build --release
 else
   bash scripts/npm-deps.sh
 fi
-exec node e2e/bench.mjs "$@"
+exec node scripts/bench/web.mjs "$@"

@@ -1,8 +1,8 @@
 //! Run one standard workload repeatedly, for profilers:
-//! `cargo run --release -p bourse-bench --example profile -- book-realistic 1000000 10`
+//! `cargo run --release -p bourse-workloads --example profile -- book-realistic 1000000 10`
 //! (`valgrind --tool=callgrind target/release/examples/profile book-realistic 200000 1`).
 
-use bourse_bench::Prepared;
+use bourse_workloads::Prepared;
 use std::time::Instant;
 
 fn main() {
@@ -16,7 +16,7 @@ fn main() {
     let Some(p) = Prepared::generate(name, 42, n) else {
         eprintln!(
             "error: unknown workload {name} (known: {:?})",
-            bourse_bench::WORKLOADS
+            bourse_workloads::WORKLOADS
         );
         std::process::exit(1);
     };

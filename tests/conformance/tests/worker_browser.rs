@@ -4,12 +4,12 @@
 //! - Protocol values survive the trip through JavaScript values exactly (JSON strings as JS
 //!   strings, frames as `ArrayBuffer`s), 64-bit integers above 2^53 included.
 //! - The `Hello`/`Ready` handshake behaves as specified.
-//! - Determinism across platforms: a plain simulation and a whole worker session give the same
-//!   digests (and the session the same replies, byte for byte) as natively; the native figures are
-//!   computed by `build.rs` (see its documentation) and read from `$OUT_DIR`.
+//! - Determinism across platforms: a whole worker session gives the same replies, byte for byte,
+//!   and the same end digests as natively: the committed fixtures of this crate (`fixtures/`, see
+//!   the crate docs; the plain reference run is checked in Node by `tests/wasm_node.rs`).
 //!
-//! Run: `cargo test --target wasm32-unknown-unknown -p bourse-worker --test browser` (needs
-//! `chromedriver` and Chromium on PATH).
+//! Run: `cargo test --target wasm32-unknown-unknown -p bourse-conformance --test worker_browser`
+//! (needs `chromedriver` and Chromium on PATH).
 #![cfg(target_arch = "wasm32")]
 
 use bourse_core::{Candle, Interval, OrderRef, OrderType, Reason, Side, StpMode, TimeInForce};
@@ -18,7 +18,7 @@ use bourse_protocol::{
     ClientMessage, ClientRequest, Frame, OrderRequest, RejectReason, ServerMessage, SimControl,
     SimState, Speed, Subscription, PROTOCOL_VERSION,
 };
-use bourse_sim::{Scenario, Simulation};
+use bourse_sim::Scenario;
 use bourse_worker::WorkerState;
 use rust_decimal::Decimal;
 use std::collections::VecDeque;
@@ -27,11 +27,7 @@ use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
 wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
-// SIM_* and SESSION_* constants computed natively by build.rs.
-include!(concat!(env!("OUT_DIR"), "/native_expected.rs"));
-
-/// The native transcript of the worker session (written by build.rs; format in `replay_session`).
-const SESSION: &str = include_str!(concat!(env!("OUT_DIR"), "/session.txt"));
+use bourse_conformance::{unhex, Expected, SessionEnd, SESSION_SCENARIO, SESSION_SEED, TRANSCRIPT};
 
 /// 2^53: the first integer a JavaScript number cannot tell from its successor.
 const TWO_POW_53: u64 = 1 << 53;
@@ -96,14 +92,6 @@ fn played(steps: u64) -> WorkerState {
     w.handle(sim(3, SimControl::Play));
     assert_eq!(w.advance_bounded(0, steps), steps);
     w
-}
-
-fn unhex(s: &str) -> Vec<u8> {
-    assert!(s.len().is_multiple_of(2), "odd hex length");
-    (0..s.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-        .collect()
 }
 
 // ------------------------------------------------------------------------------ environment
@@ -486,53 +474,16 @@ fn ready_handshake() {
 
 // ------------------------------------------------------------------- 3. digests vs native
 
-// Proves a plain Simulation (as `bourse simulate` runs it) gives the native footer figures in
-// WebAssembly in the browser.
-#[wasm_bindgen_test]
-fn simulation_digest_equals_native() {
-    let scenario = Scenario::preset(SIM_SCENARIO).unwrap();
-    let mut sim = Simulation::new(scenario, SIM_SEED).unwrap();
-    sim.set_check_every_command(false);
-    let (mut log, mut events) = (Vec::new(), Vec::new());
-    let end = sim.start_ns() + SIM_DURATION_NS;
-    let mut now = sim.start_ns();
-    while now < end {
-        now = (now + 1_000_000_000).min(end);
-        sim.run_until(now, &mut log, &mut events);
-        log.clear();
-        events.clear();
-    }
-    let ex = sim.exchange();
-    let here = (
-        ex.next_input_seq() - 1,
-        ex.next_output_seq() - 1,
-        format!("{:016x}", ex.event_digest()),
-        format!("{:016x}", ex.state_digest()),
-    );
-    let native = (
-        SIM_FINAL_INPUT_SEQ,
-        SIM_EVENT_COUNT,
-        SIM_EVENT_DIGEST.to_string(),
-        SIM_STATE_DIGEST.to_string(),
-    );
-    assert_eq!(
-        here, native,
-        "wasm (commands, events, event digest, state digest) differ"
-    );
-    const { assert!(SIM_EVENT_COUNT > 10_000, "reference run too small") };
-}
-
 // Proves a WorkerState session (human orders, Speed::Max, frames, candle history, Step) gives in
 // the browser the same replies, byte for byte, and the same end digests as natively.
 #[wasm_bindgen_test]
 fn worker_session_equals_native() {
-    // Transcript lines: "> request JSON", then its replies in order: "< message JSON" or
-    // "# frame bytes as hex"; "@ wall_ns steps" is one `advance(wall_ns)` that ran `steps` steps.
+    // Transcript format: `bourse_conformance::worker_session`.
     let mut w = WorkerState::new(SESSION_SCENARIO, SESSION_SEED, None).unwrap();
     w.set_check_every_command(false);
     let mut pending: VecDeque<ServerMessage> = VecDeque::new();
     let (mut requests, mut frames, mut order_acks, mut executions) = (0, 0, 0, 0);
-    for (n, line) in SESSION.lines().enumerate() {
+    for (n, line) in TRANSCRIPT.lines().enumerate() {
         let n = n + 1;
         let (tag, rest) = line.split_at(2);
         if matches!(tag, "> " | "@ ") {
@@ -567,7 +518,7 @@ fn worker_session_equals_native() {
                     panic!("line {n}: expected a frame");
                 };
                 let bytes = through_array_buffer(&encode_frame(&f));
-                let native = unhex(rest);
+                let native = unhex(rest).unwrap();
                 if bytes != native {
                     // Show which fields differ.
                     assert_eq!(*f, decode_frame(&native).unwrap(), "line {n}");
@@ -589,22 +540,15 @@ fn worker_session_equals_native() {
         "unexpected replies at the end: {pending:?}"
     );
     let ex = w.exchange();
-    let here = (
-        w.sim_steps(),
-        w.now_ns(),
-        ex.next_input_seq() - 1,
-        ex.next_output_seq() - 1,
-        format!("{:016x}", ex.event_digest()),
-        format!("{:016x}", ex.state_digest()),
-    );
-    let native = (
-        SESSION_STEPS,
-        SESSION_NOW_NS,
-        SESSION_LAST_INPUT_SEQ,
-        SESSION_LAST_OUTPUT_SEQ,
-        SESSION_EVENT_DIGEST.to_string(),
-        SESSION_STATE_DIGEST.to_string(),
-    );
+    let here = SessionEnd {
+        steps: w.sim_steps(),
+        now_ns: w.now_ns(),
+        last_input_seq: ex.next_input_seq() - 1,
+        last_output_seq: ex.next_output_seq() - 1,
+        event_digest: ex.event_digest(),
+        state_digest: ex.state_digest(),
+    };
+    let native = Expected::committed().session;
     assert_eq!(here, native, "wasm session end state differs from native");
     // The session exercised what it claims to.
     assert!(
@@ -615,5 +559,5 @@ fn worker_session_equals_native() {
         executions >= 2,
         "the human's orders produced no execution reports in frames"
     );
-    const { assert!(SESSION_STEPS >= 60_000, "session too short") };
+    assert!(native.steps >= 60_000, "session too short");
 }

@@ -1,6 +1,6 @@
 // A static file server for dist/ under a sub-path, bound to 127.0.0.1 (tests and the bench use it
 // to prove that the build works from any sub-path with relative URLs only).
-// Usage: node e2e/serve.mjs [--dir dist] [--prefix /bourse/] [--port 8090]
+// Usage: node tests/e2e/serve.mjs [--dir dist] [--prefix /bourse/] [--port 8090]
 // Prints "listening http://127.0.0.1:PORT/PREFIX" once ready. Exported for in-process use.
 import http from 'node:http';
 import fs from 'node:fs';

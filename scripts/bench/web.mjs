@@ -6,10 +6,10 @@
 // exits non-zero only when it cannot measure). Every loop is bounded in count and in time; a whole
 // run takes about 20-40 s. Sizes are in KiB (1024 bytes).
 //
-// Usage: node e2e/bench.mjs [--dist dist] [--loads 5] [--seconds 10] [--baseline 3]
+// Usage: node scripts/bench/web.mjs [--dist dist] [--loads 5] [--seconds 10] [--baseline 3]
 //          [--out target/bench-web.json]
 // --seconds: the max-speed window; --baseline: a shorter window at the default 1x before it.
-// (scripts/bench-web.sh builds dist/ first when it is missing.)
+// (scripts/bench/web.sh builds dist/ first when it is missing.)
 //
 // Needs: dist/ built by Trunk, playwright-core (node_modules), Chromium at /usr/bin/chromium
 // (or $CHROMIUM).
@@ -21,10 +21,10 @@ import zlib from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { serve } from './serve.mjs';
+import { serve } from '../../tests/e2e/serve.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '..');
+const root = path.resolve(here, '..', '..');
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
@@ -441,7 +441,7 @@ function verdict(value, target, lowerIsBetter = true) {
 
 async function main() {
   if (!fs.existsSync(path.join(DIST, 'index.html'))) {
-    console.error(`error: ${DIST}/index.html not found; build it with scripts/bench-web.sh or scripts/trunk.sh build --release`);
+    console.error(`error: ${DIST}/index.html not found; build it with scripts/bench/web.sh or scripts/trunk.sh build --release`);
     process.exit(2);
   }
   const started = Date.now();

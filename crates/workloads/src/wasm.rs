@@ -1,4 +1,4 @@
-//! WebAssembly exports for `bench/wasm-bench.mjs` (built with `wasm-bindgen --target nodejs`).
+//! WebAssembly exports for `scripts/bench/wasm.mjs` (built with `wasm-bindgen --target nodejs`).
 //!
 //! ```js
 //! const b = prepare("book-realistic", 42, 1_000_000); // generate (not timed)
