@@ -308,7 +308,7 @@ async function measureWindow(page, cdp, seconds) {
       return {
         t: performance.now(),
         seq: out('Sequence number'),
-        simEvents: out('Simulation events'),
+        simEvents: out('Simulation steps'),
         wire: { ...window.__bench.wire },
         bars: window.BourseChart && window.BourseChart.barCount ? window.BourseChart.barCount() : null,
       };
@@ -491,7 +491,7 @@ async function main() {
       'first book: performance.now() (ms since navigation start) when the "Order book" table first has a filled bid and a filled ask row (MutationObserver); "painted" = timestamp of the next animation frame',
       'frame intervals: differences of rAF callback timestamps; frame_ms_callback_clock uses performance.now() read in the callback',
       'busy per frame: CDP Performance.getMetrics TaskDuration delta (renderer main thread, wall time of tasks) / rAF frames in the window; cpu_per_frame_ms uses ThreadTime (main-thread CPU time)',
-      'exchange events/s: "Sequence number" output (last output seq) delta; simulation steps/s: "Simulation events" delta; exchange commands/s: last_input_seq from the frame header the worker posts (read in-page, page code unchanged)',
+      'exchange events/s: "Sequence number" output (last output seq) delta; simulation steps/s: "Simulation steps" delta; exchange commands/s: last_input_seq from the frame header the worker posts (read in-page, page code unchanged)',
     ],
     warnings,
     targets: TARGETS,
@@ -522,7 +522,7 @@ async function main() {
   row('  main-thread CPU per frame (ThreadTime)', max.main_thread.cpu_per_frame_ms, 'ms', '', '', x.main_thread.cpu_per_frame_ms);
   row('  main-thread busy fraction', max.main_thread.busy_fraction, '', '', '', x.main_thread.busy_fraction);
   row('exchange events/s ("Sequence number")', max.worker.exchange_events_per_s, '/s', '', '', x.worker.exchange_events_per_s);
-  row('simulation steps/s ("Simulation events")', max.worker.simulation_steps_per_s, '/s', '', '', x.worker.simulation_steps_per_s);
+  row('simulation steps/s ("Simulation steps")', max.worker.simulation_steps_per_s, '/s', '', '', x.worker.simulation_steps_per_s);
   row('exchange commands/s (input seq, frame header)', max.worker.exchange_commands_per_s, '/s', '', '', x.worker.exchange_commands_per_s);
   row('frames received from the worker', max.worker.frames_received_per_s, '/s', '', '', x.worker.frames_received_per_s);
   const w = [0, 0, 0, 0, 0, 0];

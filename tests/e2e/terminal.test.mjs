@@ -399,13 +399,13 @@ test('at max speed every panel shows the same moment: depth range and chart pric
 test('pause then step advances the simulation by exactly the stepped events', async () => {
   const page = await open('scenario=calm&seed=5');
   await pause(page);
-  const events = page.getByLabel('Simulation events');
+  const events = page.getByLabel('Simulation steps');
   const e0 = Number(await events.innerText());
   await page.waitForTimeout(400);
   assert.equal(Number(await events.innerText()), e0, 'paused: no events');
-  await typeInto(page.getByLabel('Step events'), '25');
+  await typeInto(page.getByLabel('Step count'), '25');
   await page.getByRole('button', { name: 'Step', exact: true }).click();
-  await page.waitForFunction((n) => Number(document.querySelector('output[aria-label="Simulation events"]').textContent) !== n,
+  await page.waitForFunction((n) => Number(document.querySelector('output[aria-label="Simulation steps"]').textContent) !== n,
     e0, { timeout: 5000 });
   assert.equal(Number(await events.innerText()), e0 + 25);
   await page.context().close();
@@ -537,16 +537,16 @@ test('reset writes the address, the same link gives the same market, and a reloa
   await page.getByRole('button', { name: 'Reset' }).click();
   await page.waitForURL(/scenario=thin&seed=777/, { timeout: 5000 });
   const other = await open(page.url().split('?')[1]);
-  const eventsOf = async (p) => Number(await p.getByLabel('Simulation events').innerText());
+  const eventsOf = async (p) => Number(await p.getByLabel('Simulation steps').innerText());
   for (const p of [page, other]) await pause(p);
   const target = Math.max(await eventsOf(page), await eventsOf(other)) + 700;
   const digests = [];
   for (const p of [page, other]) {
     for (let i = 0; i < 20 && (await eventsOf(p)) < target; i++) {
       const now = await eventsOf(p);
-      await typeInto(p.getByLabel('Step events'), String(Math.min(500, target - now)));
+      await typeInto(p.getByLabel('Step count'), String(Math.min(500, target - now)));
       await p.getByRole('button', { name: 'Step', exact: true }).click();
-      await p.waitForFunction((b) => Number(document.querySelector('output[aria-label="Simulation events"]').textContent) > b,
+      await p.waitForFunction((b) => Number(document.querySelector('output[aria-label="Simulation steps"]').textContent) > b,
         now, { timeout: 5000 });
     }
     assert.equal(await eventsOf(p), target);

@@ -4,14 +4,14 @@
 //! of an immediate fill from the visible book, and explain the exchange's rejects in words.
 //!
 //! Money stays integer: ticks, lots and asset units; decimals only as typed text and as the
-//! [`OrderRequest`]'s fields.
+//! [`OrderSpec`]'s fields.
 
 use crate::format::{fixed, Fmt};
 use bourse_core::{
     check_order_fields, fee_units, to_grid, unit_step, InstrumentRules, InstrumentSpec, Lots,
-    NewOrder, OrderType, Reason, Side, StpMode, Ticks, TimeInForce, Units,
+    OrderSpec, OrderType, Reason, Side, StpMode, Ticks, TimeInForce, Units,
 };
-use bourse_protocol::{wire_name, L2Row, OrderRequest};
+use bourse_protocol::{wire_name, L2Row};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
@@ -98,7 +98,7 @@ pub struct Market<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checked {
     /// The request for the home.
-    pub request: OrderRequest,
+    pub request: OrderSpec,
     /// Quantity, lots (0 for a market buy by amount).
     pub lots: Lots,
     /// Notional estimate, quote units (at the limit price, at the stop price for stop-market
@@ -296,7 +296,7 @@ pub fn check(input: &FormInput, m: &Market<'_>) -> Result<Checked, FormError> {
         )
     };
     let is_limit = ot == OrderType::Limit;
-    let request = OrderRequest {
+    let request = OrderSpec {
         instrument: m.instrument,
         side: input.side,
         order_type: ot,
@@ -314,8 +314,7 @@ pub fn check(input: &FormInput, m: &Market<'_>) -> Result<Checked, FormError> {
         stp: input.stp,
         client_order_id,
     };
-    let order: NewOrder = request.clone().into_new_order(0);
-    let grid = check_order_fields(m.spec, m.rules, m.quote_decimals, m.reference, &order)
+    let grid = check_order_fields(m.spec, m.rules, m.quote_decimals, m.reference, &request)
         .map_err(|r| FormError::Rejected(r, rule_detail(r, input, m)))?;
     let r = m.rules;
     let reserve = match (input.side, ot) {
@@ -342,7 +341,7 @@ pub fn check(input: &FormInput, m: &Market<'_>) -> Result<Checked, FormError> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OrderIntent {
     /// The request sent.
-    pub request: OrderRequest,
+    pub request: OrderSpec,
     /// One line saying what it is, e.g. `Buy 0.01000 BTC at 59822.86 (limit GTC)`.
     pub summary: String,
     /// Instrument symbol.
@@ -782,7 +781,7 @@ mod tests {
     }
 
     impl FormInput {
-        fn clone_request_for_test(&self) -> OrderRequest {
+        fn clone_request_for_test(&self) -> OrderSpec {
             let s = setup();
             check(self, &market(&s, &[], &[])).unwrap().request
         }

@@ -204,8 +204,8 @@ pub struct MarketView {
 pub struct Readouts {
     /// Virtual clock, ns.
     pub clock_ns: u64,
-    /// Simulation events processed.
-    pub sim_events: u64,
+    /// Simulation steps run (not exchange events).
+    pub steps: u64,
     /// Last output sequence number.
     pub output_seq: u64,
     /// Running event digest.
@@ -276,7 +276,7 @@ pub struct Store {
     pub venue: RwSignal<Option<Venue>>,
     /// Counts `Ready` messages (start-up and every reset react to it).
     pub ready_gen: RwSignal<u64>,
-    /// Simulation control state (playing, speed, scenario, seed; its `sim_events` is kept 0 here
+    /// Simulation control state (playing, speed, scenario, seed; its `steps` is kept 0 here
     /// so that this signal changes only when the controls do: the count is in [`Store::readouts`]).
     pub sim: RwSignal<SimState>,
     /// The sequencer's readouts (clock, events, sequence number, digest), refreshed with the
@@ -510,13 +510,10 @@ impl Store {
                 }
                 self.reset_instrument_view();
                 self.readouts.set(Readouts {
-                    sim_events: sim.sim_events,
+                    steps: sim.steps,
                     ..Readouts::default()
                 });
-                self.sim.set(SimState {
-                    sim_events: 0,
-                    ..sim
-                });
+                self.sim.set(SimState { steps: 0, ..sim });
                 self.venue.set(Some(venue));
                 self.ready_gen.update(|g| *g += 1);
             }
@@ -605,7 +602,7 @@ impl Store {
         set_if_changed(
             self.sim,
             SimState {
-                sim_events: 0,
+                steps: 0,
                 ..frame.sim.clone()
             },
         );
@@ -619,7 +616,7 @@ impl Store {
             v.clock_ns = frame.clock_ns;
             v.readouts = Readouts {
                 clock_ns: frame.clock_ns,
-                sim_events: frame.sim.sim_events,
+                steps: frame.sim.steps,
                 output_seq: frame.last_output_seq,
                 digest: frame.event_digest,
             };

@@ -96,7 +96,7 @@ pub fn SimBar(
     scenario_pick: RwSignal<String>,
 ) -> impl IntoView {
     let store = expect_context::<Store>();
-    let step_events = RwSignal::new("10".to_string());
+    let step_count = RwSignal::new("10".to_string());
     let seed_input = RwSignal::new(String::new());
     // Keep the inputs in step with the running simulation (only on reset: through a memo).
     let identity = Memo::new(move |_| store.sim.with(|s| (s.scenario.clone(), s.seed)));
@@ -116,13 +116,13 @@ pub fn SimBar(
             SimControl::Play
         });
     };
-    let step = move |_| match step_events.get_untracked().trim().parse::<u32>() {
+    let step = move |_| match step_count.get_untracked().trim().parse::<u32>() {
         Ok(n) if n > 0 => {
-            Api.sim(SimControl::Step { events: n });
+            Api.sim(SimControl::Step { steps: n });
         }
         _ => store.toast(
             ToastKind::Error,
-            "Step events: enter a whole number of simulation events, at least 1".into(),
+            "Step count: enter a whole number of simulation steps, at least 1".into(),
         ),
     };
     let set_speed = move |ev| {
@@ -164,10 +164,10 @@ pub fn SimBar(
             <button on:click=toggle aria-label=move || if playing() { "Pause" } else { "Play" }>
                 {move || if playing() { "❚❚ Pause" } else { "▶ Play" }}
             </button>
-            <label title="While paused: run exactly this many simulation events (agent wake-ups)">
+            <label title="While paused: run exactly this many simulation steps (one step: one participant wakes up, or one scripted action)">
                 "Step "
-                <input class="narrow" type="text" inputmode="numeric" aria-label="Step events" prop:value=step_events
-                    on:input=move |ev| step_events.set(event_target_value(&ev)) />
+                <input class="narrow" type="text" inputmode="numeric" aria-label="Step count" prop:value=step_count
+                    on:input=move |ev| step_count.set(event_target_value(&ev)) />
             </label>
             <button on:click=step disabled=playing>"Step"</button>
             <label>
@@ -194,7 +194,7 @@ pub fn SimBar(
             </label>
             <button on:click=reset title="Start the chosen scenario again from the seed (15 virtual minutes of warm-up, then handed to you)">"Reset"</button>
             <span class="stat clock" aria-label="Simulation clock" title="Virtual time (UTC)">{move || hms(store.readouts.with(|r| r.clock_ns))} " UTC"</span>
-            <span class="stat" title="Simulation events processed (agent wake-ups and scripted actions)">"events " <output class="fixed-w" aria-label="Simulation events">{move || store.readouts.with(|r| r.sim_events)}</output></span>
+            <span class="stat" title="Simulation steps run (participant wake-ups and scripted actions; the exchange events they caused are counted by seq)">"steps " <output class="fixed-w" aria-label="Simulation steps">{move || store.readouts.with(|r| r.steps)}</output></span>
             <span class="stat" title="The sequencer's last output sequence number">"seq " <output class="fixed-w" aria-label="Sequence number">{move || store.readouts.with(|r| r.output_seq)}</output></span>
             <span class="stat" title="Digest: a fingerprint of every event so far. Two runs with the same scenario, seed and actions have the same digest.">"digest " <output class="mono fixed-w" aria-label="Digest">{move || hex64(store.readouts.with(|r| r.digest))}</output></span>
             <button class="small" on:click=move |_| crate::help::open_help() aria-label="Help" title="What the terms mean">"?"</button>

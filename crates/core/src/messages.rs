@@ -22,16 +22,18 @@ pub enum OrderRef {
     ClientOrderId(ClientOrderId),
 }
 
-/// A new order as the client sends it.
+/// What an order asks for, independent of the account placing it: the part of [`NewOrder`] that
+/// the stateless checks ([`crate::check_order_fields`]) read, and what a client of a home (the
+/// page, a bot through the server) sends, the home adding the session's account. Decimal fields
+/// are whole coins (price: quote per base; quantity: base; quote quantity: quote), put on the
+/// instrument's grid by the core, which rejects off-grid values rather than rounding them.
 ///
 /// Required fields by type: `LIMIT`: price, quantity. `MARKET`: quantity, or (buys only)
 /// quote_quantity. `STOP_LIMIT`: stop_price, price, quantity. `STOP_MARKET`: stop_price and quantity
 /// (or quote_quantity for buys). `post_only` only with `LIMIT`. Market orders ignore `tif` (they are
 /// immediate-or-cancel). Missing or extra fields are rejected with [`Reason::InvalidOrder`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewOrder {
-    /// Account placing the order.
-    pub account: AccountId,
+pub struct OrderSpec {
     /// Instrument index.
     pub instrument: InstrumentId,
     /// Buy or sell.
@@ -63,6 +65,28 @@ pub struct NewOrder {
     /// Optional client order id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_order_id: Option<ClientOrderId>,
+}
+
+/// A new order: an [`OrderSpec`] placed by an account. In JSON the spec's fields sit beside
+/// `account` in one object (`{"account":1,"instrument":0,"side":"BUY",...}`, see
+/// `docs/FORMATS.md`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewOrder {
+    /// Account placing the order.
+    pub account: AccountId,
+    /// What the order asks for.
+    #[serde(flatten)]
+    pub spec: OrderSpec,
+}
+
+impl OrderSpec {
+    /// This order, placed by `account`.
+    pub fn for_account(self, account: AccountId) -> NewOrder {
+        NewOrder {
+            account,
+            spec: self,
+        }
+    }
 }
 
 /// Every input the exchange accepts. Closed: there is no other way to change state.
@@ -146,7 +170,8 @@ pub enum Command {
     },
 }
 
-/// A command as it sits in the journal: stamped by the sequencer.
+/// A command as it sits in the command log: stamped by the sequencer (input sequence number and
+/// timestamp). The command log is the sequence of these; a journal is its durable form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SequencedCommand {
     /// Input sequence number, dense from 1.

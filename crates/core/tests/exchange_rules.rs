@@ -425,46 +425,54 @@ fn reject_invalid_order() {
     let (mut h, a, b) = base();
     let bad = [
         // Limit without a price.
-        NewOrder {
-            quantity: Some(d("0.01")),
-            ..order(a, BUY, OrderType::Limit)
+        {
+            let mut o = order(a, BUY, OrderType::Limit);
+            o.spec.quantity = Some(d("0.01"));
+            o
         },
         // Limit with a quote quantity.
-        NewOrder {
-            quote_quantity: Some(d("100")),
-            ..limit(a, BUY, "60000", "0.01")
+        {
+            let mut o = limit(a, BUY, "60000", "0.01");
+            o.spec.quote_quantity = Some(d("100"));
+            o
         },
         // Limit with a stop price.
-        NewOrder {
-            stop_price: Some(d("61000")),
-            ..limit(a, BUY, "60000", "0.01")
+        {
+            let mut o = limit(a, BUY, "60000", "0.01");
+            o.spec.stop_price = Some(d("61000"));
+            o
         },
         // Market with a price.
-        NewOrder {
-            price: Some(d("60000")),
-            ..market(a, BUY, "0.01")
+        {
+            let mut o = market(a, BUY, "0.01");
+            o.spec.price = Some(d("60000"));
+            o
         },
         // Market with both quantity and quote quantity.
-        NewOrder {
-            quote_quantity: Some(d("100")),
-            ..market(a, BUY, "0.01")
+        {
+            let mut o = market(a, BUY, "0.01");
+            o.spec.quote_quantity = Some(d("100"));
+            o
         },
         // Market with neither.
         order(a, BUY, OrderType::Market),
         // Market sell by quote.
-        NewOrder {
-            side: SELL,
-            ..market_quote(a, "100")
+        {
+            let mut o = market_quote(a, "100");
+            o.spec.side = SELL;
+            o
         },
         // Stop-limit without a stop price.
-        NewOrder {
-            stop_price: None,
-            ..stop_limit(a, BUY, "61000", "61000", "0.01")
+        {
+            let mut o = stop_limit(a, BUY, "61000", "61000", "0.01");
+            o.spec.stop_price = None;
+            o
         },
         // Stop-market with a limit price.
-        NewOrder {
-            price: Some(d("61000")),
-            ..stop_market(a, BUY, "61000", "0.01")
+        {
+            let mut o = stop_market(a, BUY, "61000", "0.01");
+            o.spec.price = Some(d("61000"));
+            o
         },
         // Post-only only with GTC limit.
         limit(a, BUY, "60000", "0.01")
@@ -1943,9 +1951,10 @@ fn sweep_5000_fills() {
     for i in 0..5000u64 {
         let k = i % 100;
         let p = Decimal::new(6_000_000 + k as i64, 2);
-        let o = NewOrder {
-            price: Some(p),
-            ..limit(a, SELL, "1", "0.0001")
+        let o = {
+            let mut o = limit(a, SELL, "1", "0.0001");
+            o.spec.price = Some(p);
+            o
         };
         h.ts += 1;
         h.ex.apply(h.ts, &Command::PlaceOrder(o), &mut out);
@@ -2091,10 +2100,11 @@ fn stop_market_buy_by_quote_locks_quote_and_spends_its_budget() {
     let a = h.account("100000", "10");
     let b = h.account("100000", "10");
     let c = h.account("1000", "0");
-    let (s, _) = h.place_ok(NewOrder {
-        stop_price: Some(d("60500")),
-        quote_quantity: Some(d("100")),
-        ..order(c, BUY, OrderType::StopMarket)
+    let (s, _) = h.place_ok({
+        let mut o = order(c, BUY, OrderType::StopMarket);
+        o.spec.stop_price = Some(d("60500"));
+        o.spec.quote_quantity = Some(d("100"));
+        o
     });
     // Locked at placement: 100 USDT + taker fee 0.1 = 10_010_000_000.
     assert_eq!(
@@ -2136,9 +2146,10 @@ fn rejected_report_carries_the_requested_fields() {
     let mut h = H::new();
     let c = h.account("100", "0");
     let report = |evs: &[Event]| execs(evs).into_iter().next().expect("a report").clone();
-    let evs = h.run(po(NewOrder {
-        tif: TimeInForce::Fok,
-        ..limit(c, BUY, "60000", "0.01")
+    let evs = h.run(po({
+        let mut o = limit(c, BUY, "60000", "0.01");
+        o.spec.tif = TimeInForce::Fok;
+        o
     }));
     let r = report(&evs);
     assert_eq!(

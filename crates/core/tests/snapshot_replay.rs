@@ -179,9 +179,9 @@ fn same_commands_same_output() {
 }
 
 #[test]
-fn journal_replay_checks_sequence_numbers() {
+fn command_log_replay_checks_sequence_numbers() {
     let cmds = log(31, 200);
-    let journal: Vec<SequencedCommand> = cmds
+    let sequenced: Vec<SequencedCommand> = cmds
         .iter()
         .enumerate()
         .map(|(i, (ts, c))| SequencedCommand {
@@ -195,17 +195,17 @@ fn journal_replay_checks_sequence_numbers() {
     let mut b = Exchange::new(tight_config()).unwrap();
     let mut out = Vec::new();
     // Out of order: refused, nothing applied.
-    assert_eq!(b.apply_sequenced(&journal[1], &mut out), Err(1));
+    assert_eq!(b.apply_sequenced(&sequenced[1], &mut out), Err(1));
     assert!(out.is_empty());
     assert_eq!(b.next_input_seq(), 1);
-    for j in &journal {
+    for j in &sequenced {
         b.apply_sequenced(j, &mut out).unwrap();
     }
     assert_eq!(out, full);
     // A replayed (duplicate) entry is refused.
     assert_eq!(
-        b.apply_sequenced(&journal[5], &mut out),
-        Err(journal.len() as u64 + 1)
+        b.apply_sequenced(&sequenced[5], &mut out),
+        Err(sequenced.len() as u64 + 1)
     );
     assert_eq!(b.state_digest(), a.state_digest());
 }

@@ -7,7 +7,7 @@
 //! cargo run --release -p bourse-protocol --example frame_sizes [-- PRESET [SEED]]
 //! ```
 
-use bourse_core::{Command, Interval, NewOrder, OrderType, Side, StpMode, TimeInForce};
+use bourse_core::{Command, Interval, NewOrder, OrderSpec, OrderType, Side, StpMode, TimeInForce};
 use bourse_protocol::*;
 use bourse_sim::{Scenario, Simulation};
 use rust_decimal::Decimal;
@@ -85,7 +85,7 @@ fn main() {
             speed: Speed::X1,
             scenario: preset.into(),
             seed,
-            sim_events: 0,
+            steps: 0,
         };
         let (mut bin, mut json) = (Stats::new(), Stats::new());
         let mut buf = Vec::new();
@@ -103,17 +103,19 @@ fn main() {
                 if let Some((bb, _)) = sim.exchange().book(0).unwrap().best_bid() {
                     let order = NewOrder {
                         account: human,
-                        instrument: 0,
-                        side: Side::Buy,
-                        order_type: OrderType::Limit,
-                        tif: TimeInForce::Gtc,
-                        price: Some(Decimal::new(bb - 5, 2)),
-                        quantity: Some(Decimal::new(1, 3)),
-                        quote_quantity: None,
-                        stop_price: None,
-                        post_only: false,
-                        stp: StpMode::None,
-                        client_order_id: None,
+                        spec: OrderSpec {
+                            instrument: 0,
+                            side: Side::Buy,
+                            order_type: OrderType::Limit,
+                            tif: TimeInForce::Gtc,
+                            price: Some(Decimal::new(bb - 5, 2)),
+                            quantity: Some(Decimal::new(1, 3)),
+                            quote_quantity: None,
+                            stop_price: None,
+                            post_only: false,
+                            stp: StpMode::None,
+                            client_order_id: None,
+                        },
                     };
                     sim.submit(Command::PlaceOrder(order), &mut log, &mut events);
                 }

@@ -59,7 +59,7 @@ pub use frame::{
 };
 pub use messages::{
     command_outcome, wire_name, ClientMessage, ClientRequest, MarketInfo, MarketStart,
-    OrderRequest, RejectReason, ScenarioInfo, ScriptItem, ServerMessage, SimControl,
+    RejectReason, ScenarioInfo, ScriptItem, ServerMessage, SimControl,
 };
 pub use session::{SimState, Speed, Subscription};
 

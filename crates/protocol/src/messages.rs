@@ -5,8 +5,8 @@ use crate::bounds::MAX_CANDLE_HISTORY;
 use crate::frame::Frame;
 use crate::session::{SimState, Speed, Subscription};
 use bourse_core::{
-    AccountId, Candle, ClientOrderId, Command, Event, ExchangeConfig, ExecType, InstrumentId,
-    Interval, NewOrder, OrderRef, OrderType, Reason, Sequenced, Side, StpMode, TimeInForce,
+    AccountId, Candle, Command, Event, ExchangeConfig, ExecType, InstrumentId, Interval, OrderRef,
+    OrderSpec, Reason, Sequenced,
 };
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -21,84 +21,6 @@ pub struct ClientRequest {
     pub message: ClientMessage,
 }
 
-/// A new order as the page sends it: [`bourse_core::NewOrder`] without the account, which the
-/// worker fills in with the human's account ([`OrderRequest::into_new_order`]). Decimal fields are
-/// whole coins (price: quote per base; quantity: base; quote quantity: quote) and are put on the
-/// instrument's grid by the core, which rejects off-grid values rather than rounding them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OrderRequest {
-    /// Instrument index.
-    pub instrument: InstrumentId,
-    /// Buy or sell.
-    pub side: Side,
-    /// Order type.
-    #[serde(rename = "type")]
-    pub order_type: OrderType,
-    /// Time in force (default GTC).
-    #[serde(default)]
-    pub tif: TimeInForce,
-    /// Limit price, quote per base.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub price: Option<Decimal>,
-    /// Quantity, base.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quantity: Option<Decimal>,
-    /// Market buys: quote amount to spend before fees.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub quote_quantity: Option<Decimal>,
-    /// Trigger price of a stop order, quote per base.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stop_price: Option<Decimal>,
-    /// Reject instead of taking liquidity.
-    #[serde(default)]
-    pub post_only: bool,
-    /// Self-trade prevention mode (default NONE).
-    #[serde(default)]
-    pub stp: StpMode,
-    /// Optional numeric client order id.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_order_id: Option<ClientOrderId>,
-}
-
-impl OrderRequest {
-    /// The core's order for `account` (the human's account, chosen by the worker, never the page).
-    pub fn into_new_order(self, account: AccountId) -> NewOrder {
-        NewOrder {
-            account,
-            instrument: self.instrument,
-            side: self.side,
-            order_type: self.order_type,
-            tif: self.tif,
-            price: self.price,
-            quantity: self.quantity,
-            quote_quantity: self.quote_quantity,
-            stop_price: self.stop_price,
-            post_only: self.post_only,
-            stp: self.stp,
-            client_order_id: self.client_order_id,
-        }
-    }
-}
-
-impl From<NewOrder> for OrderRequest {
-    /// Drops the account.
-    fn from(o: NewOrder) -> Self {
-        OrderRequest {
-            instrument: o.instrument,
-            side: o.side,
-            order_type: o.order_type,
-            tif: o.tif,
-            price: o.price,
-            quantity: o.quantity,
-            quote_quantity: o.quote_quantity,
-            stop_price: o.stop_price,
-            post_only: o.post_only,
-            stp: o.stp,
-            client_order_id: o.client_order_id,
-        }
-    }
-}
-
 /// Simulation control.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -107,11 +29,11 @@ pub enum SimControl {
     Play,
     /// Stop advancing virtual time (the human can still trade; orders apply at the paused time).
     Pause,
-    /// While paused: process exactly this many simulation events (agent wake-ups), then stay
-    /// paused.
+    /// While paused: run exactly this many simulation steps (one step = one agent wake-up or
+    /// scripted action, which may apply zero, one or several exchange commands), then stay paused.
     Step {
-        /// Number of events, ≥ 1.
-        events: u32,
+        /// Number of simulation steps, ≥ 1.
+        steps: u32,
     },
     /// Set the speed (takes effect immediately, playing or not).
     Speed(Speed),
@@ -209,8 +131,9 @@ pub enum ClientMessage {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         market: Option<MarketStart>,
     },
-    /// Place an order for the human's account.
-    PlaceOrder(OrderRequest),
+    /// Place an order for the session's account (the human's in the worker): the core's
+    /// [`OrderSpec`], to which the home adds the account ([`ClientMessage::to_command`]).
+    PlaceOrder(OrderSpec),
     /// Cancel one of the human's open orders.
     Cancel {
         /// Instrument of the order.
@@ -258,7 +181,7 @@ impl ClientMessage {
     /// for messages that are not exchange commands.
     pub fn to_command(&self, account: AccountId) -> Option<Command> {
         Some(match self {
-            ClientMessage::PlaceOrder(o) => Command::PlaceOrder(o.clone().into_new_order(account)),
+            ClientMessage::PlaceOrder(o) => Command::PlaceOrder(o.clone().for_account(account)),
             ClientMessage::Cancel { instrument, order } => Command::CancelOrder {
                 account,
                 instrument: *instrument,

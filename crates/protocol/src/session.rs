@@ -16,10 +16,11 @@ pub struct SimState {
     pub scenario: String,
     /// Seed.
     pub seed: u64,
-    /// Simulation events (agent wake-ups and scripted actions) processed since the scenario
-    /// started; `Step{events: n}` adds exactly `n` while the scenario has events scheduled.
+    /// Simulation steps (agent wake-ups and scripted actions) run since the scenario started;
+    /// `Step{steps: n}` adds exactly `n` while the scenario has steps scheduled. Not exchange
+    /// events: frames' `last_output_seq` counts those.
     #[serde(default)]
-    pub sim_events: u64,
+    pub steps: u64,
 }
 
 /// Simulation speed: virtual seconds per wall-clock second, or as fast as the worker can go.

@@ -3,7 +3,7 @@
 
 use bourse_core::{
     AccountId, Balance, BookTicker, Candle, Command, Event, Exchange, Interval, Lots, NewOrder,
-    OrderType, Sequenced, Side, StpMode, Ticker24h, Ticks, TimeInForce,
+    OrderSpec, OrderType, Sequenced, Side, StpMode, Ticker24h, Ticks, TimeInForce,
 };
 use bourse_protocol::*;
 use bourse_sim::{Scenario, Simulation};
@@ -297,7 +297,7 @@ fn frames_follow_a_real_simulation() {
         speed: Speed::Max,
         scenario: "calm".into(),
         seed: 7,
-        sim_events: 0,
+        steps: 0,
     };
     let sub = |g: u32, interval, rows| Subscription {
         instrument: 0,
@@ -331,17 +331,19 @@ fn frames_follow_a_real_simulation() {
             };
             let order = NewOrder {
                 account: human,
-                instrument: 0,
-                side,
-                order_type: OrderType::Limit,
-                tif: TimeInForce::Gtc,
-                price: Some(dec_ticks(price)),
-                quantity: Some("0.01".parse().unwrap()),
-                quote_quantity: None,
-                stop_price: None,
-                post_only: false,
-                stp: StpMode::None,
-                client_order_id: None,
+                spec: OrderSpec {
+                    instrument: 0,
+                    side,
+                    order_type: OrderType::Limit,
+                    tif: TimeInForce::Gtc,
+                    price: Some(dec_ticks(price)),
+                    quantity: Some("0.01".parse().unwrap()),
+                    quote_quantity: None,
+                    stop_price: None,
+                    post_only: false,
+                    stp: StpMode::None,
+                    client_order_id: None,
+                },
             };
             submit(&mut sim, Command::PlaceOrder(order), &mut log, &mut events);
             own_order = Some((price, 1000));
@@ -534,17 +536,19 @@ fn buffers_stay_bounded_between_rare_frames() {
         sim.run_until(start + (10 + k) * 1_000 * MS, &mut log, &mut events);
         let order = NewOrder {
             account: human,
-            instrument: 0,
-            side: Side::Buy,
-            order_type: OrderType::Limit,
-            tif: TimeInForce::Ioc,
-            price: Some(dec_ticks(5_000_000)),
-            quantity: Some("0.001".parse().unwrap()),
-            quote_quantity: None,
-            stop_price: None,
-            post_only: false,
-            stp: StpMode::None,
-            client_order_id: Some(u64::MAX - k),
+            spec: OrderSpec {
+                instrument: 0,
+                side: Side::Buy,
+                order_type: OrderType::Limit,
+                tif: TimeInForce::Ioc,
+                price: Some(dec_ticks(5_000_000)),
+                quantity: Some("0.001".parse().unwrap()),
+                quote_quantity: None,
+                stop_price: None,
+                post_only: false,
+                stp: StpMode::None,
+                client_order_id: Some(u64::MAX - k),
+            },
         };
         sim.submit(Command::PlaceOrder(order), &mut log, &mut events);
         c.feed(&events[fed..]);

@@ -3,8 +3,8 @@
 
 use bourse_core::{
     BookTicker, Candle, Command, Event, Exchange, ExchangeConfig, ExecType, ExecutionReport,
-    Interval, Liquidity, NewOrder, OpenOrder, OrderRef, OrderStatus, OrderType, Reason, Sequenced,
-    Side, StpMode, Ticker24h, TimeInForce, Trade,
+    Interval, Liquidity, NewOrder, OpenOrder, OrderRef, OrderSpec, OrderStatus, OrderType, Reason,
+    Sequenced, Side, StpMode, Ticker24h, TimeInForce, Trade,
 };
 use bourse_protocol::*;
 use rust_decimal::Decimal;
@@ -24,7 +24,7 @@ fn sim_state() -> SimState {
         speed: Speed::X100,
         scenario: "flash-crash".into(),
         seed: HUGE,
-        sim_events: HUGE - 1,
+        steps: HUGE - 1,
     }
 }
 
@@ -207,8 +207,8 @@ fn big_frame() -> Frame {
     }
 }
 
-fn order_request() -> OrderRequest {
-    OrderRequest {
+fn order_request() -> OrderSpec {
+    OrderSpec {
         instrument: 0,
         side: Side::Buy,
         order_type: OrderType::StopLimit,
@@ -238,7 +238,7 @@ fn all_client_messages() -> Vec<ClientMessage> {
             }),
         },
         ClientMessage::PlaceOrder(order_request()),
-        ClientMessage::PlaceOrder(OrderRequest {
+        ClientMessage::PlaceOrder(OrderSpec {
             order_type: OrderType::Market,
             price: None,
             quantity: None,
@@ -267,7 +267,7 @@ fn all_client_messages() -> Vec<ClientMessage> {
         },
         ClientMessage::Sim(SimControl::Play),
         ClientMessage::Sim(SimControl::Pause),
-        ClientMessage::Sim(SimControl::Step { events: u32::MAX }),
+        ClientMessage::Sim(SimControl::Step { steps: u32::MAX }),
         ClientMessage::Sim(SimControl::Reset {
             scenario: "calm".into(),
             seed: HUGE,
@@ -525,8 +525,8 @@ fn trading_messages_become_commands_for_the_human() {
         };
         assert_eq!(account, human);
     }
-    let o = order_request().into_new_order(7);
-    assert_eq!(OrderRequest::from(o.clone()), order_request());
+    let o = order_request().for_account(7);
+    assert_eq!(o.spec, order_request());
     assert_eq!(o.account, 7);
 }
 
@@ -547,7 +547,7 @@ fn command_outcome_acks_and_rejects() {
         ref e => panic!("{e:?}"),
     };
     // No funds: the order is rejected with the core's reason.
-    let place = ClientMessage::PlaceOrder(OrderRequest {
+    let place = ClientMessage::PlaceOrder(OrderSpec {
         order_type: OrderType::Limit,
         tif: TimeInForce::Gtc,
         price: Some(dec("60000")),

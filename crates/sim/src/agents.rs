@@ -9,8 +9,8 @@ use crate::scenario::{
 };
 use bourse_core::{
     AccountId, Command, Exchange, ExchangeConfig, ExecType, ExecutionReport, InstrumentId,
-    InstrumentRules, Lots, NewOrder, OrderRef, OrderStatus, OrderType, Side, StpMode, Ticks,
-    TimeInForce, Units,
+    InstrumentRules, Lots, NewOrder, OrderRef, OrderSpec, OrderStatus, OrderType, Side, StpMode,
+    Ticks, TimeInForce, Units,
 };
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
@@ -357,17 +357,19 @@ impl Agent {
     fn new_order(&self, v: &View<'_>, side: Side) -> NewOrder {
         NewOrder {
             account: self.account,
-            instrument: v.m.instrument,
-            side,
-            order_type: OrderType::Limit,
-            tif: TimeInForce::Gtc,
-            price: None,
-            quantity: None,
-            quote_quantity: None,
-            stop_price: None,
-            post_only: false,
-            stp: StpMode::ExpireTaker,
-            client_order_id: None,
+            spec: OrderSpec {
+                instrument: v.m.instrument,
+                side,
+                order_type: OrderType::Limit,
+                tif: TimeInForce::Gtc,
+                price: None,
+                quantity: None,
+                quote_quantity: None,
+                stop_price: None,
+                post_only: false,
+                stp: StpMode::ExpireTaker,
+                client_order_id: None,
+            },
         }
     }
 
@@ -384,10 +386,10 @@ impl Agent {
         let cid = self.next_cid;
         self.next_cid += 1;
         let mut o = self.new_order(v, side);
-        o.price = Some(v.m.price(price));
-        o.quantity = Some(v.m.qty(lots));
-        o.client_order_id = Some(cid);
-        o.stp = stp;
+        o.spec.price = Some(v.m.price(price));
+        o.spec.quantity = Some(v.m.qty(lots));
+        o.spec.client_order_id = Some(cid);
+        o.spec.stp = stp;
         out.push(Command::PlaceOrder(o));
         self.orders.push(Tracked {
             cid,
@@ -409,18 +411,18 @@ impl Agent {
         lots: Lots,
     ) {
         let mut o = self.new_order(v, side);
-        o.tif = TimeInForce::Ioc;
-        o.price = Some(v.m.price(price));
-        o.quantity = Some(v.m.qty(lots));
+        o.spec.tif = TimeInForce::Ioc;
+        o.spec.price = Some(v.m.price(price));
+        o.spec.quantity = Some(v.m.qty(lots));
         out.push(Command::PlaceOrder(o));
     }
 
     /// An untracked market order by base quantity.
     fn place_market(&self, v: &View<'_>, out: &mut Vec<Command>, side: Side, lots: Lots) {
         let mut o = self.new_order(v, side);
-        o.order_type = OrderType::Market;
-        o.tif = TimeInForce::Ioc;
-        o.quantity = Some(v.m.qty(lots));
+        o.spec.order_type = OrderType::Market;
+        o.spec.tif = TimeInForce::Ioc;
+        o.spec.quantity = Some(v.m.qty(lots));
         out.push(Command::PlaceOrder(o));
     }
 

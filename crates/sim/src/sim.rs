@@ -8,7 +8,7 @@ use crate::rng::{fundamental_stream, SimRng};
 use crate::scenario::{ActionKind, AgentKind, Scenario};
 use bourse_core::{
     from_grid, to_grid, unit_step, AccountId, Command, Event, Exchange, ExchangeConfig, GridError,
-    InstrumentId, Lots, NewOrder, OrderType, Sequenced, SequencedCommand, Side, StpMode,
+    InstrumentId, Lots, NewOrder, OrderSpec, OrderType, Sequenced, SequencedCommand, Side, StpMode,
     TimeInForce,
 };
 use rust_decimal::Decimal;
@@ -382,7 +382,7 @@ impl Simulation {
         self.start_ns
     }
 
-    /// The exchange configuration (the journal header needed to replay the command log).
+    /// The exchange configuration (the command log header needed to replay the log).
     pub fn config(&self) -> &ExchangeConfig {
         self.exchange.config()
     }
@@ -560,17 +560,19 @@ impl Simulation {
                     let m = &self.markets[instrument as usize];
                     self.cmd_buf.push(Command::PlaceOrder(NewOrder {
                         account,
-                        instrument,
-                        side,
-                        order_type: OrderType::Market,
-                        tif: TimeInForce::Ioc,
-                        price: None,
-                        quantity: Some(m.qty(lots)),
-                        quote_quantity: None,
-                        stop_price: None,
-                        post_only: false,
-                        stp: StpMode::None,
-                        client_order_id: None,
+                        spec: OrderSpec {
+                            instrument,
+                            side,
+                            order_type: OrderType::Market,
+                            tif: TimeInForce::Ioc,
+                            price: None,
+                            quantity: Some(m.qty(lots)),
+                            quote_quantity: None,
+                            stop_price: None,
+                            post_only: false,
+                            stp: StpMode::None,
+                            client_order_id: None,
+                        },
                     }));
                 }
             }

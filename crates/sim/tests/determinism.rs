@@ -2,7 +2,8 @@
 //! RNG streams are independent of the population.
 
 use bourse_core::{
-    Command, Exchange, NewOrder, OrderType, Sequenced, SequencedCommand, Side, StpMode, TimeInForce,
+    Command, Exchange, NewOrder, OrderSpec, OrderType, Sequenced, SequencedCommand, Side, StpMode,
+    TimeInForce,
 };
 use bourse_sim::{AgentGroup, AgentParams, NoiseParams, Scenario, SimRng, Simulation};
 use rust_decimal::Decimal;
@@ -81,17 +82,19 @@ fn replaying_the_log_reproduces_events_and_digest() {
     sim.submit(
         Command::PlaceOrder(NewOrder {
             account,
-            instrument: 0,
-            side: Side::Buy,
-            order_type: OrderType::Market,
-            tif: TimeInForce::Ioc,
-            price: None,
-            quantity: Some(Decimal::new(5, 1)),
-            quote_quantity: None,
-            stop_price: None,
-            post_only: false,
-            stp: StpMode::None,
-            client_order_id: None,
+            spec: OrderSpec {
+                instrument: 0,
+                side: Side::Buy,
+                order_type: OrderType::Market,
+                tif: TimeInForce::Ioc,
+                price: None,
+                quantity: Some(Decimal::new(5, 1)),
+                quote_quantity: None,
+                stop_price: None,
+                post_only: false,
+                stp: StpMode::None,
+                client_order_id: None,
+            },
         }),
         &mut log,
         &mut events,

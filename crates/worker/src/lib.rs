@@ -34,7 +34,7 @@
 //! ## Bounds
 //! - One [`WorkerState::advance`] call runs at most [`MAX_STEPS_PER_ADVANCE`] steps, at any speed
 //!   (at 1×/10×/100× virtual time then lags behind the wall clock instead of flooding the page).
-//! - One `Step{events}` runs at most [`MAX_STEP_EVENTS`] steps (more is refused); one
+//! - One `Step{steps}` runs at most [`MAX_STEP_COUNT`] steps (more is refused); one
 //!   `FastForward` at most [`MAX_FAST_FORWARD_STEPS`].
 //! - Events are handed to the [`bourse_protocol::FrameBuilder`] after every step or command and the
 //!   scratch buffers are cleared, so the worker holds at most one step's events; the command log is
@@ -56,9 +56,9 @@ pub use state::{default_human_deposits, HumanDeposit, WorkerError, WorkerState};
 /// [`Speed::Max`]: bourse_protocol::Speed::Max
 pub const MAX_STEPS_PER_ADVANCE: u64 = 20_000;
 
-/// Most steps a single `Sim(Step{events})` request may ask for; larger requests are refused with
+/// Most steps a single `Sim(Step{steps})` request may ask for; larger requests are refused with
 /// [`bourse_protocol::RejectReason::InvalidRequest`].
-pub const MAX_STEP_EVENTS: u32 = MAX_STEPS_PER_ADVANCE as u32;
+pub const MAX_STEP_COUNT: u32 = MAX_STEPS_PER_ADVANCE as u32;
 
 /// Most simulation steps one `Sim(FastForward{..})` request runs (then it stops early, with the
 /// clock at the last step): 25 × [`MAX_STEPS_PER_ADVANCE`], a fraction of a second in

@@ -2,7 +2,7 @@
 
 use crate::{
     DEFAULT_HUMAN_BASE, DEFAULT_HUMAN_ETH, DEFAULT_HUMAN_QUOTE, MAX_FAST_FORWARD_STEPS,
-    MAX_STEPS_PER_ADVANCE, MAX_STEP_EVENTS,
+    MAX_STEPS_PER_ADVANCE, MAX_STEP_COUNT,
 };
 use bourse_core::{
     from_grid, unit_step, AccountId, AssetId, Command, Event, Exchange, ExchangeConfig, Sequenced,
@@ -397,7 +397,7 @@ impl WorkerState {
             speed: self.speed,
             scenario: self.scenario.clone(),
             seed: self.seed,
-            sim_events: self.sim.steps(),
+            steps: self.sim.steps(),
         }
     }
 
@@ -669,17 +669,17 @@ impl WorkerState {
                 }
                 self.fast_forward(virtual_ns);
             }
-            SimControl::Step { events } => {
+            SimControl::Step { steps } => {
                 if self.playing {
                     return vec![invalid("Step is only allowed while paused".into())];
                 }
-                if events == 0 || events > MAX_STEP_EVENTS {
+                if steps == 0 || steps > MAX_STEP_COUNT {
                     return vec![invalid(format!(
-                        "Step events must be in 1..={MAX_STEP_EVENTS}, got {events}"
+                        "a step count must be in 1..={MAX_STEP_COUNT}, got {steps}"
                     ))];
                 }
                 // Fewer steps run only when the scenario has nothing scheduled any more.
-                self.run_steps(events as u64);
+                self.run_steps(steps as u64);
             }
             SimControl::Reset {
                 scenario,

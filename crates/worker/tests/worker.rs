@@ -1,13 +1,14 @@
 //! Native tests of the worker's brain: handshake, the human's orders, the virtual clock, bounds
 //! and determinism.
 
+use bourse_core::OrderSpec;
 use bourse_core::{
     from_grid, to_grid, unit_step, ExecType, Interval, Lots, OrderType, Reason, Side, StpMode,
     Ticks, TimeInForce,
 };
 use bourse_protocol::{
-    encode_frame, ClientMessage, ClientRequest, Frame, OrderRequest, RejectReason, ServerMessage,
-    SimControl, Speed, Subscription, PROTOCOL_VERSION,
+    encode_frame, ClientMessage, ClientRequest, Frame, RejectReason, ServerMessage, SimControl,
+    Speed, Subscription, PROTOCOL_VERSION,
 };
 use bourse_worker::{HumanDeposit, WorkerState, MAX_STEPS_PER_ADVANCE};
 
@@ -64,9 +65,9 @@ fn warm(w: &mut WorkerState, secs: u64) {
     assert!(l1.bid.is_some() && l1.ask.is_some(), "book not two-sided");
 }
 
-fn limit(side: Side, w: &WorkerState, price: Ticks, lots: Lots, tif: TimeInForce) -> OrderRequest {
+fn limit(side: Side, w: &WorkerState, price: Ticks, lots: Lots, tif: TimeInForce) -> OrderSpec {
     let spec = &w.exchange().config().instruments[0];
-    OrderRequest {
+    OrderSpec {
         instrument: 0,
         side,
         order_type: OrderType::Limit,
@@ -296,7 +297,7 @@ fn pause_then_step_advances_exactly_n_steps_and_nothing_else() {
         assert!(reference.step(&mut log, &mut events));
     }
     let steps = w.sim_steps();
-    sim(&mut w, 2, SimControl::Step { events: 37 });
+    sim(&mut w, 2, SimControl::Step { steps: 37 });
     assert_eq!(w.sim_steps(), steps + 37);
     assert_eq!(w.now_ns(), reference.now_ns());
     assert_eq!(
@@ -315,12 +316,12 @@ fn pause_then_step_advances_exactly_n_steps_and_nothing_else() {
     assert_eq!(w.advance(10 * SECOND), 0);
     assert_eq!((w.now_ns(), w.exchange().event_digest()), (now, digest));
 
-    // Step is refused while playing and for 0 events.
-    for (seq, events, play) in [(4, 0, false), (5, 1, true)] {
+    // Step is refused while playing and for 0 steps.
+    for (seq, steps, play) in [(4, 0, false), (5, 1, true)] {
         if play {
             sim(&mut w, 50, SimControl::Play);
         }
-        let out = w.handle(req(seq, ClientMessage::Sim(SimControl::Step { events })));
+        let out = w.handle(req(seq, ClientMessage::Sim(SimControl::Step { steps })));
         assert!(matches!(
             out.as_slice(),
             [ServerMessage::Rejected {
@@ -467,7 +468,7 @@ fn scripted_run(seed: u64) -> (u64, Vec<Vec<u8>>) {
     w.advance(SECOND / 60);
     frames.push(encode_frame(&frame(&mut w, 200)));
     sim(&mut w, 6, SimControl::Pause);
-    sim(&mut w, 7, SimControl::Step { events: 25 });
+    sim(&mut w, 7, SimControl::Step { steps: 25 });
     w.handle(req(8, ClientMessage::CancelAll { instrument: None }));
     frames.push(encode_frame(&frame(&mut w, 201)));
     (w.exchange().event_digest(), frames)

@@ -3,7 +3,7 @@
 use crate::mix::{Action, MixGen, MixParams, PlaceKind, Shadow};
 use bourse_core::{
     from_grid, Command, Event, Exchange, ExchangeConfig, ExecType, InstrumentId, Lots, NewOrder,
-    OrderRef, OrderType, Sequenced, Side, StpMode, Ticks, TimeInForce,
+    OrderRef, OrderSpec, OrderType, Sequenced, Side, StpMode, Ticks, TimeInForce,
 };
 use rust_decimal::Decimal;
 
@@ -195,28 +195,30 @@ pub fn realistic_exchange(seed: u64, n: usize, accounts: u32) -> ExchangeWorkloa
                 let by_quote = market && side == Side::Buy && id % 2 == 0;
                 Command::PlaceOrder(NewOrder {
                     account: owner,
-                    instrument,
-                    side,
-                    order_type: if market {
-                        OrderType::Market
-                    } else {
-                        OrderType::Limit
+                    spec: OrderSpec {
+                        instrument,
+                        side,
+                        order_type: if market {
+                            OrderType::Market
+                        } else {
+                            OrderType::Limit
+                        },
+                        tif: match kind {
+                            PlaceKind::Gtc | PlaceKind::PostOnly | PlaceKind::Market => {
+                                TimeInForce::Gtc
+                            }
+                            PlaceKind::Ioc => TimeInForce::Ioc,
+                            PlaceKind::Fok => TimeInForce::Fok,
+                        },
+                        price: if market { None } else { price(p) },
+                        quantity: if by_quote { None } else { qty(q) },
+                        quote_quantity: by_quote
+                            .then(|| from_grid(p * q as i64, spec.tick_size * spec.lot_size)),
+                        stop_price: None,
+                        post_only: kind == PlaceKind::PostOnly,
+                        stp: StpMode::None,
+                        client_order_id: Some(id),
                     },
-                    tif: match kind {
-                        PlaceKind::Gtc | PlaceKind::PostOnly | PlaceKind::Market => {
-                            TimeInForce::Gtc
-                        }
-                        PlaceKind::Ioc => TimeInForce::Ioc,
-                        PlaceKind::Fok => TimeInForce::Fok,
-                    },
-                    price: if market { None } else { price(p) },
-                    quantity: if by_quote { None } else { qty(q) },
-                    quote_quantity: by_quote
-                        .then(|| from_grid(p * q as i64, spec.tick_size * spec.lot_size)),
-                    stop_price: None,
-                    post_only: kind == PlaceKind::PostOnly,
-                    stp: StpMode::None,
-                    client_order_id: Some(id),
                 })
             }
             Action::Cancel { id, owner } => Command::CancelOrder {
@@ -249,7 +251,7 @@ pub fn realistic_exchange(seed: u64, n: usize, accounts: u32) -> ExchangeWorkloa
         };
         shadow.apply(t.ts_ns, &t.cmd, &mut out);
         if let Command::PlaceOrder(o) = &t.cmd {
-            let cid = o.client_order_id.expect("set above") as usize;
+            let cid = o.spec.client_order_id.expect("set above") as usize;
             let oid = out
                 .iter()
                 .find_map(|s| match &s.event {

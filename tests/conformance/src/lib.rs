@@ -38,12 +38,12 @@
 
 #![warn(missing_docs)]
 
-use bourse_core::{from_grid, Interval, OrderType, Side, StpMode, TimeInForce};
+use bourse_core::{from_grid, Interval, OrderSpec, OrderType, Side, StpMode, TimeInForce};
 use bourse_protocol::{
-    encode_client, encode_frame, encode_server, ClientMessage, ClientRequest, OrderRequest,
-    ServerMessage, SimControl, Speed, PROTOCOL_VERSION,
+    encode_client, encode_frame, encode_server, ClientMessage, ClientRequest, ServerMessage,
+    SimControl, Speed, PROTOCOL_VERSION,
 };
-use bourse_worker::{WorkerState, MAX_STEPS_PER_ADVANCE, MAX_STEP_EVENTS};
+use bourse_worker::{WorkerState, MAX_STEPS_PER_ADVANCE, MAX_STEP_COUNT};
 use std::fmt::Write as _;
 
 /// Scenario of the reference run.
@@ -291,7 +291,7 @@ impl Recorder {
         cid: u64,
     ) -> ClientMessage {
         let spec = &self.w.exchange().config().instruments[0];
-        ClientMessage::PlaceOrder(OrderRequest {
+        ClientMessage::PlaceOrder(OrderSpec {
             instrument: 0,
             side,
             order_type: OrderType::Limit,
@@ -317,7 +317,7 @@ impl Recorder {
 /// The session: `Hello`, `Speed::Max`, `Play`, one advance (a full [`MAX_STEPS_PER_ADVANCE`]),
 /// a frame; the human rests a bid 50 ticks under the best bid (client order id above 2^53) and
 /// lifts the best ask with an IOC; two more advances and frames; a candle history; `Pause`; a
-/// `Step` of [`MAX_STEP_EVENTS`] / 20 steps; a last frame.
+/// `Step` of [`MAX_STEP_COUNT`] / 20 steps; a last frame.
 ///
 /// # Panics
 /// If the worker refuses a step of the session (the session would no longer test what it says).
@@ -368,7 +368,7 @@ pub fn worker_session() -> (String, SessionEnd) {
     });
     r.send(ClientMessage::Sim(SimControl::Pause));
     r.send(ClientMessage::Sim(SimControl::Step {
-        events: MAX_STEP_EVENTS / 20,
+        steps: MAX_STEP_COUNT / 20,
     }));
     r.send(ClientMessage::RequestFrame);
     let ex = r.w.exchange();

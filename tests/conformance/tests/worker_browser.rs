@@ -12,11 +12,12 @@
 //! (needs `chromedriver` and Chromium on PATH).
 #![cfg(target_arch = "wasm32")]
 
+use bourse_core::OrderSpec;
 use bourse_core::{Candle, Interval, OrderRef, OrderType, Reason, Side, StpMode, TimeInForce};
 use bourse_protocol::{
     decode_client, decode_frame, decode_server, encode_client, encode_frame, encode_server,
-    ClientMessage, ClientRequest, Frame, OrderRequest, RejectReason, ServerMessage, SimControl,
-    SimState, Speed, Subscription, PROTOCOL_VERSION,
+    ClientMessage, ClientRequest, Frame, RejectReason, ServerMessage, SimControl, SimState, Speed,
+    Subscription, PROTOCOL_VERSION,
 };
 use bourse_sim::Scenario;
 use bourse_worker::WorkerState;
@@ -120,7 +121,7 @@ fn runs_in_a_dedicated_worker_of_chromium() {
 #[wasm_bindgen_test]
 fn client_requests_round_trip_through_js_strings() {
     let big = u64::MAX - 3;
-    let order = OrderRequest {
+    let order = OrderSpec {
         instrument: 0,
         side: Side::Buy,
         order_type: OrderType::StopLimit,
@@ -133,7 +134,7 @@ fn client_requests_round_trip_through_js_strings() {
         stp: StpMode::None,
         client_order_id: Some(big),
     };
-    let market = OrderRequest {
+    let market = OrderSpec {
         order_type: OrderType::Market,
         price: None,
         quantity: None,
@@ -284,7 +285,7 @@ fn frames_round_trip_through_array_buffers() {
         speed: Speed::X100,
         scenario: "ünïcödé 🚀".into(),
         seed: u64::MAX,
-        sim_events: TWO_POW_53 + 1,
+        steps: TWO_POW_53 + 1,
     };
     extreme.subscription = Subscription {
         l3_level: Some((Side::Sell, i64::MIN)),
@@ -408,7 +409,7 @@ fn ready_handshake() {
             speed: Speed::X1,
             scenario: "calm".into(),
             seed: 7,
-            sim_events: 0,
+            steps: 0,
         }
     );
     assert!(w.handshake_done());
@@ -448,7 +449,7 @@ fn ready_handshake() {
             speed: Speed::X1,
             scenario: "volatile".into(),
             seed: u64::MAX - 3,
-            sim_events: 0,
+            steps: 0,
         }
     );
     let out = w.handle(sim(

@@ -11,7 +11,7 @@ use crate::types::*;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-/// Static configuration: assets, instruments and defaults. Part of the journal header.
+/// Static configuration: assets, instruments and defaults. Part of the command log header.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExchangeConfig {
     /// Assets, indexed by [`AssetId`].

@@ -19,21 +19,21 @@ impl Exchange {
     pub(super) fn reject_order(&mut self, ctx: &mut Ctx<'_>, o: &NewOrder, reason: Reason) {
         let fee_asset = self
             .instruments
-            .get(o.instrument as usize)
+            .get(o.spec.instrument as usize)
             .map(|i| i.rules.quote)
             .unwrap_or(0);
         let (price, stop_price, quantity, quote_quantity) =
-            match self.config.instruments.get(o.instrument as usize) {
+            match self.config.instruments.get(o.spec.instrument as usize) {
                 Some(spec) => {
                     let grid = |v: Option<Decimal>, step: Decimal| {
                         v.and_then(|v| to_grid(v, step).ok()).unwrap_or(0)
                     };
                     let quote_dec = self.config.assets[fee_asset as usize].decimals;
                     (
-                        grid(o.price, spec.tick_size),
-                        grid(o.stop_price, spec.tick_size),
-                        grid(o.quantity, spec.lot_size) as Lots,
-                        grid(o.quote_quantity, unit_step(quote_dec)) as Units,
+                        grid(o.spec.price, spec.tick_size),
+                        grid(o.spec.stop_price, spec.tick_size),
+                        grid(o.spec.quantity, spec.lot_size) as Lots,
+                        grid(o.spec.quote_quantity, unit_step(quote_dec)) as Units,
                     )
                 }
                 None => (0, 0, 0, 0),
@@ -42,12 +42,12 @@ impl Exchange {
             ctx,
             Event::Execution(ExecutionReport {
                 account: o.account,
-                instrument: o.instrument,
+                instrument: o.spec.instrument,
                 order_id: 0,
-                client_order_id: o.client_order_id,
-                side: o.side,
-                order_type: o.order_type,
-                tif: o.tif,
+                client_order_id: o.spec.client_order_id,
+                side: o.spec.side,
+                order_type: o.spec.order_type,
+                tif: o.spec.tif,
                 price,
                 stop_price,
                 quantity,
@@ -75,8 +75,11 @@ impl Exchange {
         };
         let id = self.next_order_id;
         self.next_order_id += 1;
-        let r = self.instruments[o.instrument as usize].rules;
-        let is_stop = matches!(o.order_type, OrderType::StopLimit | OrderType::StopMarket);
+        let r = self.instruments[o.spec.instrument as usize].rules;
+        let is_stop = matches!(
+            o.spec.order_type,
+            OrderType::StopLimit | OrderType::StopMarket
+        );
         let lock_asset = match a.side {
             Side::Buy => r.quote,
             Side::Sell => r.base,
@@ -85,17 +88,17 @@ impl Exchange {
         let order = OpenOrder {
             id,
             account: o.account,
-            instrument: o.instrument,
-            client_order_id: o.client_order_id,
+            instrument: o.spec.instrument,
+            client_order_id: o.spec.client_order_id,
             side: a.side,
-            order_type: o.order_type,
-            tif: if matches!(o.order_type, OrderType::Market | OrderType::StopMarket) {
+            order_type: o.spec.order_type,
+            tif: if matches!(o.spec.order_type, OrderType::Market | OrderType::StopMarket) {
                 TimeInForce::Ioc
             } else {
-                o.tif
+                o.spec.tif
             },
-            post_only: o.post_only,
-            stp: o.stp,
+            post_only: o.spec.post_only,
+            stp: o.spec.stp,
             price: a.price,
             stop_price: a.stop,
             quantity: a.lots,
@@ -106,13 +109,13 @@ impl Exchange {
             pending_stop: is_stop,
         };
         self.orders.insert(id, order);
-        if let Some(cid) = o.client_order_id {
+        if let Some(cid) = o.spec.client_order_id {
             self.client_ids.insert((o.account, cid), id);
         }
         self.accounts[o.account as usize - 1].open_orders += 1;
         self.report(ctx, &order, ExecType::New);
         if is_stop {
-            let ins = &mut self.instruments[o.instrument as usize];
+            let ins = &mut self.instruments[o.spec.instrument as usize];
             ins.stops.insert(a.side, a.stop, id);
             return;
         }

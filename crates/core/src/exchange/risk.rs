@@ -25,12 +25,12 @@ impl Exchange {
         let acct = self.account(o.account).ok_or(Reason::UnknownAccount)?;
         let ins = self
             .instruments
-            .get(o.instrument as usize)
+            .get(o.spec.instrument as usize)
             .ok_or(Reason::UnknownInstrument)?;
         if ins.halted {
             return Err(Reason::InstrumentHalted);
         }
-        let spec = &self.config.instruments[o.instrument as usize];
+        let spec = &self.config.instruments[o.spec.instrument as usize];
         let r = &ins.rules;
         let quote_dec = self.config.assets[r.quote as usize].decimals;
         let reference = ins.reference();
@@ -40,28 +40,33 @@ impl Exchange {
             lots,
             quote_units,
             notional,
-        } = check_order_fields(spec, r, quote_dec, reference, o)?;
-        let is_stop = matches!(o.order_type, OrderType::StopLimit | OrderType::StopMarket);
-        let is_market = matches!(o.order_type, OrderType::Market | OrderType::StopMarket);
-        let by_quote = o.quote_quantity.is_some();
-        if let Some(cid) = o.client_order_id {
+        } = check_order_fields(spec, r, quote_dec, reference, &o.spec)?;
+        let is_stop = matches!(
+            o.spec.order_type,
+            OrderType::StopLimit | OrderType::StopMarket
+        );
+        let is_market = matches!(o.spec.order_type, OrderType::Market | OrderType::StopMarket);
+        let by_quote = o.spec.quote_quantity.is_some();
+        if let Some(cid) = o.spec.client_order_id {
             if self.client_ids.contains_key(&(o.account, cid)) {
                 return Err(Reason::DuplicateClientOrderId);
             }
         }
-        if !matches!(o.order_type, OrderType::Market) && acct.open_orders >= acct.max_open_orders {
+        if !matches!(o.spec.order_type, OrderType::Market)
+            && acct.open_orders >= acct.max_open_orders
+        {
             return Err(Reason::TooManyOpenOrders);
         }
         if let Some(limits) = &acct.daily_limit {
-            let (day, traded) = acct.daily_traded[o.instrument as usize];
+            let (day, traded) = acct.daily_traded[o.spec.instrument as usize];
             let traded = if day == ts_ns / DAY_NS { traded } else { 0 };
-            if traded as i128 + notional > limits[o.instrument as usize] as i128 {
+            if traded as i128 + notional > limits[o.spec.instrument as usize] as i128 {
                 return Err(Reason::DailyNotionalLimitExceeded);
             }
         }
         if is_stop {
             let last = reference;
-            let triggered = match o.side {
+            let triggered = match o.spec.side {
                 Side::Buy => last >= stop,
                 Side::Sell => last <= stop,
             };
@@ -69,9 +74,9 @@ impl Exchange {
                 return Err(Reason::StopWouldTriggerImmediately);
             }
         }
-        if o.post_only {
-            if let Some((best, _)) = ins.book.best(o.side.opposite()) {
-                let takes = match o.side {
+        if o.spec.post_only {
+            if let Some((best, _)) = ins.book.best(o.spec.side.opposite()) {
+                let takes = match o.spec.side {
                     Side::Buy => best <= price,
                     Side::Sell => best >= price,
                 };
@@ -81,11 +86,11 @@ impl Exchange {
             }
         }
         // Lock and budget.
-        let bal = acct.balances[match o.side {
+        let bal = acct.balances[match o.spec.side {
             Side::Buy => r.quote,
             Side::Sell => r.base,
         } as usize];
-        let (lock, budget) = match o.side {
+        let (lock, budget) = match o.spec.side {
             Side::Sell => (lots as i128 * r.base_units_per_lot as i128, None),
             Side::Buy if !is_market => (r.buy_limit_lock(price, lots), None),
             Side::Buy if by_quote => (
@@ -104,7 +109,7 @@ impl Exchange {
             return Err(Reason::InsufficientBalance);
         }
         Ok(Accepted {
-            side: o.side,
+            side: o.spec.side,
             price,
             stop,
             lots,

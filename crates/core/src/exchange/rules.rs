@@ -56,7 +56,7 @@ pub fn check_order_fields(
     r: &InstrumentRules,
     quote_decimals: u32,
     reference: Ticks,
-    o: &NewOrder,
+    o: &OrderSpec,
 ) -> Result<OrderOnGrid, Reason> {
     let quote_dec = quote_decimals;
     let is_stop = matches!(o.order_type, OrderType::StopLimit | OrderType::StopMarket);

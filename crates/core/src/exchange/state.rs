@@ -216,7 +216,7 @@ impl Exchange {
         input_seq
     }
 
-    /// Apply a journaled command, checking that its sequence number is the next one.
+    /// Apply a logged command (from a command log), checking that its sequence number is the next one.
     /// Returns `Err(expected)` (and applies nothing) when it is not.
     pub fn apply_sequenced(
         &mut self,

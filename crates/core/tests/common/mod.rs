@@ -31,56 +31,63 @@ pub fn d(s: &str) -> Decimal {
 pub fn order(account: AccountId, side: Side, order_type: OrderType) -> NewOrder {
     NewOrder {
         account,
-        instrument: BTC_USDT,
-        side,
-        order_type,
-        tif: TimeInForce::Gtc,
-        price: None,
-        quantity: None,
-        quote_quantity: None,
-        stop_price: None,
-        post_only: false,
-        stp: StpMode::None,
-        client_order_id: None,
+        spec: OrderSpec {
+            instrument: BTC_USDT,
+            side,
+            order_type,
+            tif: TimeInForce::Gtc,
+            price: None,
+            quantity: None,
+            quote_quantity: None,
+            stop_price: None,
+            post_only: false,
+            stp: StpMode::None,
+            client_order_id: None,
+        },
     }
 }
 
 pub fn limit(account: AccountId, side: Side, price: &str, qty: &str) -> NewOrder {
-    NewOrder {
-        price: Some(d(price)),
-        quantity: Some(d(qty)),
-        ..order(account, side, OrderType::Limit)
+    {
+        let mut o = order(account, side, OrderType::Limit);
+        o.spec.price = Some(d(price));
+        o.spec.quantity = Some(d(qty));
+        o
     }
 }
 
 pub fn market(account: AccountId, side: Side, qty: &str) -> NewOrder {
-    NewOrder {
-        quantity: Some(d(qty)),
-        ..order(account, side, OrderType::Market)
+    {
+        let mut o = order(account, side, OrderType::Market);
+        o.spec.quantity = Some(d(qty));
+        o
     }
 }
 
 pub fn market_quote(account: AccountId, quote: &str) -> NewOrder {
-    NewOrder {
-        quote_quantity: Some(d(quote)),
-        ..order(account, Side::Buy, OrderType::Market)
+    {
+        let mut o = order(account, Side::Buy, OrderType::Market);
+        o.spec.quote_quantity = Some(d(quote));
+        o
     }
 }
 
 pub fn stop_limit(account: AccountId, side: Side, stop: &str, price: &str, qty: &str) -> NewOrder {
-    NewOrder {
-        stop_price: Some(d(stop)),
-        price: Some(d(price)),
-        quantity: Some(d(qty)),
-        ..order(account, side, OrderType::StopLimit)
+    {
+        let mut o = order(account, side, OrderType::StopLimit);
+        o.spec.stop_price = Some(d(stop));
+        o.spec.price = Some(d(price));
+        o.spec.quantity = Some(d(qty));
+        o
     }
 }
 
 pub fn stop_market(account: AccountId, side: Side, stop: &str, qty: &str) -> NewOrder {
-    NewOrder {
-        stop_price: Some(d(stop)),
-        quantity: Some(d(qty)),
-        ..order(account, side, OrderType::StopMarket)
+    {
+        let mut o = order(account, side, OrderType::StopMarket);
+        o.spec.stop_price = Some(d(stop));
+        o.spec.quantity = Some(d(qty));
+        o
     }
 }
 
@@ -95,23 +102,23 @@ pub trait OrderExt: Sized {
 
 impl OrderExt for NewOrder {
     fn tif(mut self, tif: TimeInForce) -> Self {
-        self.tif = tif;
+        self.spec.tif = tif;
         self
     }
     fn cid(mut self, cid: ClientOrderId) -> Self {
-        self.client_order_id = Some(cid);
+        self.spec.client_order_id = Some(cid);
         self
     }
     fn stp(mut self, stp: StpMode) -> Self {
-        self.stp = stp;
+        self.spec.stp = stp;
         self
     }
     fn post_only(mut self) -> Self {
-        self.post_only = true;
+        self.spec.post_only = true;
         self
     }
     fn on(mut self, instrument: InstrumentId) -> Self {
-        self.instrument = instrument;
+        self.spec.instrument = instrument;
         self
     }
 }
@@ -866,66 +873,68 @@ fn new_order_strategy() -> impl Strategy<Value = NewOrder> {
                 let stop = dec(ref_ticks + sign * stop_off / off_div, 2);
                 let mut o = NewOrder {
                     account,
-                    instrument,
-                    side,
-                    order_type: OrderType::Limit,
-                    tif,
-                    price: None,
-                    quantity: None,
-                    quote_quantity: None,
-                    stop_price: None,
-                    post_only: false,
-                    stp,
-                    client_order_id: cid,
+                    spec: OrderSpec {
+                        instrument,
+                        side,
+                        order_type: OrderType::Limit,
+                        tif,
+                        price: None,
+                        quantity: None,
+                        quote_quantity: None,
+                        stop_price: None,
+                        post_only: false,
+                        stp,
+                        client_order_id: cid,
+                    },
                 };
                 match kind {
                     0..=6 => {
-                        o.price = Some(price);
-                        o.quantity = Some(qty);
+                        o.spec.price = Some(price);
+                        o.spec.quantity = Some(qty);
                     }
                     7 => {
-                        o.price = Some(price);
-                        o.quantity = Some(qty);
-                        o.post_only = true;
-                        o.tif = TimeInForce::Gtc;
+                        o.spec.price = Some(price);
+                        o.spec.quantity = Some(qty);
+                        o.spec.post_only = true;
+                        o.spec.tif = TimeInForce::Gtc;
                     }
                     8 | 9 => {
-                        o.order_type = OrderType::Market;
-                        o.quantity = Some(qty);
+                        o.spec.order_type = OrderType::Market;
+                        o.spec.quantity = Some(qty);
                     }
                     10 => {
-                        o.order_type = OrderType::Market;
-                        o.side = Side::Buy;
-                        o.quote_quantity = Some(quote);
+                        o.spec.order_type = OrderType::Market;
+                        o.spec.side = Side::Buy;
+                        o.spec.quote_quantity = Some(quote);
                     }
                     11 | 12 => {
-                        o.order_type = OrderType::StopLimit;
-                        o.stop_price = Some(stop);
-                        o.price = Some(price);
-                        o.quantity = Some(qty);
+                        o.spec.order_type = OrderType::StopLimit;
+                        o.spec.stop_price = Some(stop);
+                        o.spec.price = Some(price);
+                        o.spec.quantity = Some(qty);
                     }
                     13 => {
-                        o.order_type = OrderType::StopMarket;
-                        o.stop_price = Some(stop);
-                        o.quantity = Some(qty);
+                        o.spec.order_type = OrderType::StopMarket;
+                        o.spec.stop_price = Some(stop);
+                        o.spec.quantity = Some(qty);
                     }
                     _ => {
-                        o.order_type = OrderType::StopMarket;
-                        o.side = Side::Buy;
-                        o.stop_price = Some(dec(ref_ticks + stop_off / off_div, 2));
-                        o.quote_quantity = Some(quote);
+                        o.spec.order_type = OrderType::StopMarket;
+                        o.spec.side = Side::Buy;
+                        o.spec.stop_price = Some(dec(ref_ticks + stop_off / off_div, 2));
+                        o.spec.quote_quantity = Some(quote);
                     }
                 }
                 match defect {
                     0 => {}
-                    1 => o.price = Some(dec(60_000_005, 3)), // off the tick grid
-                    2 => o.quantity = Some(dec(lots * 10 + 5, lot_scale + 1)), // off the lot grid
-                    3 => o.quantity = Some(Decimal::ZERO),
-                    4 => o.quote_quantity = Some(dec(1, 9)), // off the asset grid
-                    5 => o.price = None,
-                    6 => o.stop_price = Some(price),
-                    7 => o.post_only = true,
-                    _ => o.quantity = Some(d("9000.00001")),
+                    1 => o.spec.price = Some(dec(60_000_005, 3)), // off the tick grid
+                    2 => o.spec.quantity = Some(dec(lots * 10 + 5, lot_scale + 1)), // off the lot grid
+                    3 => o.spec.quantity = Some(Decimal::ZERO),
+                    4 => o.spec.quote_quantity = Some(dec(1, 9)), // off the asset grid
+                    5 => o.spec.price = None,
+                    6 => o.spec.stop_price = Some(price),
+                    7 => o.spec.post_only = true,
+                    _ => o.spec.quantity = Some(d("9000.00001")),
                 }
                 o
             },
