@@ -14,6 +14,10 @@ pub enum SimError {
     /// The exchange configuration is invalid.
     #[error("exchange configuration: {0}")]
     Config(String),
+    /// [`crate::Simulation::resume`] was given an exchange or accounts that do not fit the
+    /// scenario.
+    #[error("cannot resume the simulation: {0}")]
+    Resume(String),
 }
 
 /// Why a scenario cannot run: the field (`agents[2].agent.mean_interval`, `script[0].slices`, …)

@@ -62,4 +62,4 @@ pub use scenario::{
     ActionKind, AgentGroup, AgentKind, AgentParams, FundamentalParams, MarketMakerParams,
     MomentumParams, NoiseParams, Scenario, ScriptedAction, ValueParams,
 };
-pub use sim::{AgentInfo, Simulation};
+pub use sim::{AgentInfo, ResumePlan, Simulation};

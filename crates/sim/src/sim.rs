@@ -12,6 +12,7 @@ use bourse_core::{
     TimeInForce,
 };
 use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
@@ -52,6 +53,31 @@ pub struct AgentInfo {
     pub kind: AgentKind,
     /// Instrument it trades.
     pub instrument: InstrumentId,
+}
+
+/// What [`Simulation::resume`] needs besides the scenario, the seed and the exchange: who the
+/// agents were and when the market started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResumePlan {
+    /// Agent `k`'s account (scenario order, as [`Simulation::agents`] lists them).
+    pub agent_accounts: Vec<AccountId>,
+    /// The script's sweeper account, if the scenario has one ([`Simulation::sweeper_account`]).
+    pub sweeper: Option<AccountId>,
+    /// When the market started ([`Simulation::start_ns`]), ns since the Unix epoch; script
+    /// times count from it.
+    pub start_ns: u64,
+    /// Distinguishes one resumption from another (the server uses the last journaled input
+    /// seq): the agents' and fundamentals' RNG streams are seeded from `(seed, epoch)`.
+    pub epoch: u64,
+}
+
+/// The seed of the RNG streams after a resumption at `epoch` (SplitMix64-style mix, so that
+/// nearby epochs give unrelated streams).
+fn resume_seed(seed: u64, epoch: u64) -> u64 {
+    let mut z = seed ^ epoch.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// A running simulation: an [`Exchange`], the agents trading on it, a virtual clock and the queue
@@ -134,6 +160,93 @@ impl Simulation {
         Ok(sim)
     }
 
+    /// Carry on a market whose exchange was rebuilt from a journal (the server's recovery):
+    /// the scenario's agents are attached to their existing accounts
+    /// (`plan.agent_accounts[k]` for agent `k`, scenario order, as [`Simulation::agents`] listed
+    /// them when the market started), with fresh RNG streams from `(seed, plan.epoch)` and fresh
+    /// strategy state, as if each had reconnected; script actions after the exchange's last
+    /// command time stay scheduled (times still count from `plan.start_ns`). An agent cannot know
+    /// its orders from before, so, like an exchange's cancel-on-disconnect, the first commands
+    /// are one `CancelAll` per agent account with open orders; they, like every command, reach
+    /// the caller's log at the next [`step`](Self::step), [`run_until`](Self::run_until) or
+    /// [`submit`](Self::submit). A market maker withdrawn by the script stays quoting until the
+    /// script's next `mm_return`. The virtual clock starts at `exchange.last_ts_ns()` (at least
+    /// `plan.start_ns`).
+    ///
+    /// # Errors
+    /// [`SimError`] when the scenario is invalid, its configuration is not the exchange's, or
+    /// the accounts do not fit ([`SimError::Resume`]).
+    pub fn resume(
+        scenario: Scenario,
+        seed: u64,
+        exchange: Exchange,
+        plan: &ResumePlan,
+    ) -> Result<Simulation, SimError> {
+        let config = scenario.validate()?;
+        if exchange.config() != &config {
+            return Err(SimError::Resume(
+                "the exchange was built from another configuration than the scenario's".into(),
+            ));
+        }
+        let markets: Vec<Market> = (0..config.instruments.len() as InstrumentId)
+            .map(|i| Market::new(&config, &exchange, i))
+            .collect();
+        let now_ns = exchange.last_ts_ns().max(plan.start_ns);
+        let mut fundamental_of = vec![None; config.instruments.len()];
+        let mut fundamentals = Vec::new();
+        for (k, &i) in scenario.instruments.iter().enumerate() {
+            fundamental_of[i as usize] = Some(k);
+            let from = exchange
+                .last_price(i)
+                .unwrap_or(markets[i as usize].rules.reference_ticks);
+            fundamentals.push(Fundamental::new(
+                &scenario.fundamental,
+                from as f64,
+                now_ns,
+                SimRng::new(resume_seed(seed, plan.epoch), fundamental_stream(k as u32)),
+            ));
+        }
+        let mut sim = Simulation {
+            scenario,
+            seed,
+            exchange,
+            start_ns: plan.start_ns,
+            now_ns,
+            queue: BinaryHeap::new(),
+            counter: 0,
+            agents: Vec::new(),
+            agent_of_account: vec![u32::MAX],
+            markets,
+            fundamentals,
+            fundamental_of,
+            ops: Vec::new(),
+            sweeper: None,
+            cmd_buf: Vec::with_capacity(64),
+            pending_log: Vec::new(),
+            pending_events: Vec::new(),
+            steps: 0,
+        };
+        sim.create_agents_with(&config, Some(plan))?;
+        if sim.agents.len() != plan.agent_accounts.len() {
+            return Err(SimError::Resume(format!(
+                "the scenario has {} agents but {} accounts were given",
+                sim.agents.len(),
+                plan.agent_accounts.len()
+            )));
+        }
+        sim.load_script_with(&config, Some(plan))?;
+        for k in 0..sim.agents.len() {
+            let account = sim.agents[k].account;
+            if !sim.exchange.open_orders_of(account).is_empty() {
+                sim.setup_cmd(Command::CancelAll {
+                    account,
+                    instrument: None,
+                });
+            }
+        }
+        Ok(sim)
+    }
+
     fn deposit_ok(
         config: &ExchangeConfig,
         field: &str,
@@ -204,6 +317,17 @@ impl Simulation {
     }
 
     fn create_agents(&mut self, config: &ExchangeConfig) -> Result<(), SimError> {
+        self.create_agents_with(config, None)
+    }
+
+    /// Create the scenario's agents, opening a funded account for each (`resume: None`) or
+    /// attaching agent `k` to `resume.agent_accounts[k]` of the existing exchange, with RNG
+    /// streams seeded from `(seed, epoch)`.
+    fn create_agents_with(
+        &mut self,
+        config: &ExchangeConfig,
+        resume: Option<&ResumePlan>,
+    ) -> Result<(), SimError> {
         let groups = self.scenario.agents.clone();
         for (gi, g) in groups.iter().enumerate() {
             // Instruments were checked by `Scenario::validate`.
@@ -215,18 +339,38 @@ impl Simulation {
             for &i in &targets {
                 for _ in 0..g.count {
                     let rules = self.markets[i as usize].rules;
-                    let account = self.open_account(
-                        config,
-                        &field,
-                        &[(rules.base, g.base), (rules.quote, g.quote)],
-                    )?;
+                    let account = match resume {
+                        None => self.open_account(
+                            config,
+                            &field,
+                            &[(rules.base, g.base), (rules.quote, g.quote)],
+                        )?,
+                        Some(plan) => {
+                            let k = self.agents.len();
+                            let account = *plan.agent_accounts.get(k).ok_or_else(|| {
+                                SimError::Resume(format!(
+                                    "the scenario has more agents than the {} accounts given",
+                                    plan.agent_accounts.len()
+                                ))
+                            })?;
+                            if account == 0 || account > self.exchange.account_count() {
+                                return Err(SimError::Resume(format!(
+                                    "agent {k}'s account {account} does not exist"
+                                )));
+                            }
+                            account
+                        }
+                    };
                     let base0 = self
                         .exchange
                         .balance(account, rules.base)
                         .map(|b| b.available)
                         .unwrap_or(0);
                     let index = self.agents.len() as u32;
-                    let rng = SimRng::for_agent(self.seed, index);
+                    let rng = match resume {
+                        None => SimRng::for_agent(self.seed, index),
+                        Some(plan) => SimRng::for_agent(resume_seed(self.seed, plan.epoch), index),
+                    };
                     let mut agent = Agent::new(
                         index,
                         account,
@@ -235,7 +379,7 @@ impl Simulation {
                         rng,
                         base0,
                     );
-                    let first = self.start_ns + agent.first_delay();
+                    let first = self.now_ns + agent.first_delay();
                     self.agents.push(agent);
                     self.agent_of_account.resize(account as usize + 1, u32::MAX);
                     self.agent_of_account[account as usize] = index;
@@ -247,6 +391,16 @@ impl Simulation {
     }
 
     fn load_script(&mut self, config: &ExchangeConfig) -> Result<(), SimError> {
+        self.load_script_with(config, None)
+    }
+
+    /// Schedule the script's actions; when resuming, only those after the current time, and the
+    /// sweeper is the plan's account instead of a new one.
+    fn load_script_with(
+        &mut self,
+        config: &ExchangeConfig,
+        resume: Option<&ResumePlan>,
+    ) -> Result<(), SimError> {
         let script = self.scenario.script.clone();
         // Sweeper funding per asset.
         let mut funds = vec![Decimal::ZERO; config.assets.len()];
@@ -328,7 +482,10 @@ impl Simulation {
                 }
             }
         }
-        if funds.iter().any(|f| *f > Decimal::ZERO) {
+        if let Some(plan) = resume {
+            self.sweeper = plan.sweeper;
+            timed.retain(|(at, _)| *at > self.now_ns);
+        } else if funds.iter().any(|f| *f > Decimal::ZERO) {
             let f: Vec<(u32, Decimal)> = funds
                 .iter()
                 .enumerate()
