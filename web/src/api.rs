@@ -186,6 +186,7 @@ fn send_hello() {
             message: ClientMessage::Hello {
                 version: PROTOCOL_VERSION,
                 market: s.hello_market.clone(),
+                login: None,
             },
         };
         post(&s, &req);

@@ -4,11 +4,14 @@
 //! - `bourse replay run.jsonl`
 //! - `bourse book run.jsonl --at 1000 --depth 10`
 //! - `bourse bench [--workload realistic|sweep|all] [--orders N] [--json]`
+//! - `bourse serve [--addr 127.0.0.1:8080] [--scenario calm] [--data-dir bourse-data] ...`
+//! - `bourse replay DATA_DIR` (a server's journal)
 //!
 //! Errors are one line on stderr and a non-zero exit status.
 
 mod bench;
 mod log;
+mod serve;
 
 use bourse_core::{
     from_grid, Event, Exchange, ExchangeConfig, InstrumentId, Interval, Lots, Sequenced,
@@ -57,6 +60,8 @@ enum Cmd {
     Book(BookArgs),
     /// Run the standard workloads through the core and print throughput and latency.
     Bench(bench::BenchArgs),
+    /// Run one shared live market: REST, WebSocket and the terminal, with a durable journal.
+    Serve(serve::ServeArgs),
 }
 
 #[derive(Args)]
@@ -80,7 +85,8 @@ struct SimulateArgs {
 
 #[derive(Args)]
 struct ReplayArgs {
-    /// Command log (JSON Lines) written by `bourse simulate --out`.
+    /// Command log (JSON Lines) written by `bourse simulate --out`, or a server's data
+    /// directory (its journal is re-applied and its digests printed).
     log: PathBuf,
     /// Check the exchange invariants after every command (slow).
     #[arg(long)]
@@ -440,6 +446,9 @@ enum Step {
 }
 
 fn replay(args: ReplayArgs) -> Result<()> {
+    if args.log.is_dir() {
+        return serve::replay_dir(&args.log);
+    }
     let mut r = Replayer::open(&args.log, args.check_invariants)?;
     let path = r.reader.path().to_string();
     if let Some(p) = &args.events {
@@ -641,6 +650,7 @@ fn main() -> ExitCode {
         Cmd::Replay(a) => replay(a),
         Cmd::Book(a) => book(a),
         Cmd::Bench(a) => bench::run(a),
+        Cmd::Serve(a) => serve::serve(a),
     });
     match res {
         Ok(Ok(())) => ExitCode::SUCCESS,

@@ -41,3 +41,6 @@ pub const MAX_FRAME_OPEN_ORDERS: usize = 1000;
 pub const MAX_L3_ORDERS: usize = 500;
 /// Most candles one [`ServerMessage::CandleHistory`] carries (the longest candle ring, 1s × 1 h).
 pub const MAX_CANDLE_HISTORY: u32 = 3600;
+
+/// Longest display name a page may give in `Hello.login.name`, characters.
+pub const MAX_NAME_CHARS: usize = 32;

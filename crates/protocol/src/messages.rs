@@ -117,6 +117,35 @@ pub struct MarketInfo {
     pub live_instruments: Vec<InstrumentId>,
 }
 
+/// How a page signs in to a shared home (`Hello.login`): with the token a previous `Ready` gave
+/// it (the same account again), or without one to get a new guest account.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Login {
+    /// A session token from an earlier [`SessionInfo::token`] (or an API key).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// Display name for a new guest account (at most [`crate::MAX_NAME_CHARS`] characters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The server's admin token: the session may then use the simulation controls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin: Option<String>,
+}
+
+/// The session a shared home signed the page in as (`Ready.session`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// The session's account (also `Ready.human_account`).
+    pub account: AccountId,
+    /// Its display name.
+    pub name: String,
+    /// The token to keep (e.g. in `localStorage`) and send in the next `Hello.login`.
+    pub token: String,
+    /// True when this session may use [`SimControl`] (the admin); others see the simulation's
+    /// state read-only and get [`RejectReason::Forbidden`].
+    pub can_control: bool,
+}
+
 /// Everything the page can ask.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -130,6 +159,9 @@ pub enum ClientMessage {
         /// Web Worker builds it before its `Ready`, so the page never waits for a second market.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         market: Option<MarketStart>,
+        /// Who the page is, for a home many people share (the server): a Web Worker ignores it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        login: Option<Login>,
     },
     /// Place an order for the session's account (the human's in the worker): the core's
     /// [`OrderSpec`], to which the home adds the account ([`ClientMessage::to_command`]).
@@ -231,6 +263,13 @@ pub enum RejectReason {
     UnknownScenario,
     /// The request is well-formed but not allowed now (e.g. `Step` while playing).
     InvalidRequest,
+    /// The session may not do this (simulation controls on a shared server, for anyone but
+    /// the admin).
+    Forbidden,
+    /// The login token is unknown to the server.
+    Unauthorized,
+    /// The home is overloaded; try again shortly.
+    Overloaded,
 }
 
 /// Everything the worker sends.
@@ -252,6 +291,10 @@ pub enum ServerMessage {
         sim: SimState,
         /// The running market: hand-over time, scripted events, instruments with participants.
         market: MarketInfo,
+        /// The signed-in session, from a home many people share (the server); `None` from a Web
+        /// Worker, where the page is the only user and controls the simulation.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        session: Option<SessionInfo>,
     },
     /// The request was carried out.
     Ack {

@@ -228,6 +228,7 @@ fn all_client_messages() -> Vec<ClientMessage> {
         ClientMessage::Hello {
             version: PROTOCOL_VERSION,
             market: None,
+            login: None,
         },
         ClientMessage::Hello {
             version: PROTOCOL_VERSION,
@@ -236,6 +237,7 @@ fn all_client_messages() -> Vec<ClientMessage> {
                 seed: u64::MAX,
                 warmup_ns: MAX_FAST_FORWARD_NS,
             }),
+            login: None,
         },
         ClientMessage::PlaceOrder(order_request()),
         ClientMessage::PlaceOrder(OrderSpec {
@@ -316,6 +318,7 @@ fn all_server_messages() -> Vec<ServerMessage> {
                 }],
                 live_instruments: vec![0, 1],
             },
+            session: None,
         },
         ServerMessage::Ack {
             client_seq: HUGE,
@@ -447,6 +450,7 @@ fn wrong_hello_version_is_rejected_clearly() {
         message: ClientMessage::Hello {
             version: PROTOCOL_VERSION + 1,
             market: None,
+            login: None,
         },
     });
     let err = decode_client(&json).unwrap_err();
@@ -479,6 +483,7 @@ fn wrong_hello_version_is_rejected_clearly() {
         scenarios: vec![],
         sim: SimState::default(),
         market: MarketInfo::default(),
+        session: None,
     };
     assert!(matches!(
         decode_server(&encode_server(&ready)),

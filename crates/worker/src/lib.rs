@@ -46,7 +46,7 @@ mod state;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
-pub use state::{default_human_deposits, HumanDeposit, WorkerError, WorkerState};
+pub use state::{default_human_deposits, market_info_of, HumanDeposit, WorkerError, WorkerState};
 
 /// Most simulation steps one [`WorkerState::advance`] call runs, at any speed. At [`Speed::Max`]
 /// every call runs exactly this many (fewer when the scenario has nothing left to do), so the time

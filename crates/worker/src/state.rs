@@ -300,71 +300,12 @@ impl WorkerState {
 
     /// What the page needs to know about the running market (see [`MarketInfo`]).
     pub fn market_info(&self) -> MarketInfo {
-        let scenario = self.sim.scenario();
-        let config = self.sim.config();
-        let symbol = |i: Option<u32>| match i {
-            Some(i) => config
-                .instruments
-                .get(i as usize)
-                .map(|s| s.symbol.clone())
-                .unwrap_or_default(),
-            None => "all instruments".into(),
-        };
-        let base = |i: Option<u32>| {
-            i.and_then(|i| config.instruments.get(i as usize))
-                .and_then(|s| config.assets.get(s.base as usize))
-                .map(|a| a.symbol.clone())
-                .unwrap_or_else(|| "base".into())
-        };
-        let mut script: Vec<ScriptItem> = scenario
-            .script
-            .iter()
-            .map(|a| {
-                let what = symbol(a.instrument);
-                let text = match a.action {
-                    ActionKind::Halt => format!("trading halted in {what}"),
-                    ActionKind::Resume => format!("trading resumes in {what}"),
-                    ActionKind::MmWithdraw => format!("market maker leaves {what}"),
-                    ActionKind::MmReturn => format!("market maker returns to {what}"),
-                    ActionKind::News => {
-                        // A log-price jump; |j| × 100 % is close enough for a caption.
-                        let j = a.jump.unwrap_or(0.0);
-                        let dir = if j < 0.0 { "falls" } else { "rises" };
-                        format!(
-                            "news: the fundamental value of {what} {dir} by about {:.1} %",
-                            j.abs() * 100.0
-                        )
-                    }
-                    ActionKind::Sweep => format!(
-                        "a large trader {} {} {} in {} market orders on {what}",
-                        match a.side {
-                            Some(bourse_core::Side::Buy) => "buys",
-                            _ => "sells",
-                        },
-                        a.quantity
-                            .map(|q| q.normalize().to_string())
-                            .unwrap_or_default(),
-                        base(a.instrument),
-                        a.slices.unwrap_or(1),
-                    ),
-                };
-                ScriptItem {
-                    at_ns: scenario.start_ns.saturating_add(a.at.ns()),
-                    action: wire_name(&a.action),
-                    instrument: a.instrument,
-                    text,
-                }
-            })
-            .collect();
-        script.sort_by_key(|i| i.at_ns);
-        let mut live = scenario.instruments.clone();
-        live.sort_unstable();
-        MarketInfo {
-            handover_ns: self.handover_ns,
-            warmup_ns: self.warmup_ns,
-            script,
-            live_instruments: live,
-        }
+        market_info_of(
+            self.sim.scenario(),
+            self.sim.config(),
+            self.handover_ns,
+            self.warmup_ns,
+        )
     }
 
     // ------------------------------------------------------------------ queries
@@ -387,6 +328,7 @@ impl WorkerState {
                 .collect(),
             sim: self.sim_state(),
             market: self.market_info(),
+            session: None,
         }
     }
 
@@ -551,7 +493,10 @@ impl WorkerState {
     /// `client_seq: None`, as the protocol specifies).
     pub fn handle(&mut self, req: ClientRequest) -> Vec<ServerMessage> {
         let seq = req.client_seq;
-        if let ClientMessage::Hello { version, market } = req.message {
+        if let ClientMessage::Hello {
+            version, market, ..
+        } = req.message
+        {
             if version != PROTOCOL_VERSION {
                 let err = ProtocolError::VersionMismatch {
                     expected: PROTOCOL_VERSION,
@@ -703,5 +648,79 @@ impl WorkerState {
             }
         }
         vec![ack]
+    }
+}
+
+/// What a page needs to know about a market running `scenario` on `config` (see
+/// [`MarketInfo`]): the script in plain words with absolute times, and the live instruments.
+/// Shared by the Web Worker and the server.
+pub fn market_info_of(
+    scenario: &Scenario,
+    config: &ExchangeConfig,
+    handover_ns: u64,
+    warmup_ns: u64,
+) -> MarketInfo {
+    let symbol = |i: Option<u32>| match i {
+        Some(i) => config
+            .instruments
+            .get(i as usize)
+            .map(|s| s.symbol.clone())
+            .unwrap_or_default(),
+        None => "all instruments".into(),
+    };
+    let base = |i: Option<u32>| {
+        i.and_then(|i| config.instruments.get(i as usize))
+            .and_then(|s| config.assets.get(s.base as usize))
+            .map(|a| a.symbol.clone())
+            .unwrap_or_else(|| "base".into())
+    };
+    let mut script: Vec<ScriptItem> = scenario
+        .script
+        .iter()
+        .map(|a| {
+            let what = symbol(a.instrument);
+            let text = match a.action {
+                ActionKind::Halt => format!("trading halted in {what}"),
+                ActionKind::Resume => format!("trading resumes in {what}"),
+                ActionKind::MmWithdraw => format!("market maker leaves {what}"),
+                ActionKind::MmReturn => format!("market maker returns to {what}"),
+                ActionKind::News => {
+                    // A log-price jump; |j| × 100 % is close enough for a caption.
+                    let j = a.jump.unwrap_or(0.0);
+                    let dir = if j < 0.0 { "falls" } else { "rises" };
+                    format!(
+                        "news: the fundamental value of {what} {dir} by about {:.1} %",
+                        j.abs() * 100.0
+                    )
+                }
+                ActionKind::Sweep => format!(
+                    "a large trader {} {} {} in {} market orders on {what}",
+                    match a.side {
+                        Some(bourse_core::Side::Buy) => "buys",
+                        _ => "sells",
+                    },
+                    a.quantity
+                        .map(|q| q.normalize().to_string())
+                        .unwrap_or_default(),
+                    base(a.instrument),
+                    a.slices.unwrap_or(1),
+                ),
+            };
+            ScriptItem {
+                at_ns: scenario.start_ns.saturating_add(a.at.ns()),
+                action: wire_name(&a.action),
+                instrument: a.instrument,
+                text,
+            }
+        })
+        .collect();
+    script.sort_by_key(|i| i.at_ns);
+    let mut live = scenario.instruments.clone();
+    live.sort_unstable();
+    MarketInfo {
+        handover_ns,
+        warmup_ns,
+        script,
+        live_instruments: live,
     }
 }

@@ -29,6 +29,7 @@ fn started(seed: u64) -> WorkerState {
         ClientMessage::Hello {
             version: PROTOCOL_VERSION,
             market: None,
+            login: None,
         },
     ));
     assert!(matches!(out.as_slice(), [ServerMessage::Ready { .. }]));
@@ -100,6 +101,7 @@ fn ready_is_first_and_carries_version_config_and_funded_human() {
         ClientMessage::Hello {
             version: PROTOCOL_VERSION,
             market: None,
+            login: None,
         },
     ));
     let [ServerMessage::Ready {
@@ -182,6 +184,7 @@ fn wrong_version_hello_is_rejected_clearly() {
         ClientMessage::Hello {
             version: PROTOCOL_VERSION + 1,
             market: None,
+            login: None,
         },
     ));
     let [ServerMessage::Rejected {
@@ -558,6 +561,7 @@ fn hello_with_a_market_warms_it_up_and_delays_the_script() {
                 seed: 9,
                 warmup_ns: warmup,
             }),
+            login: None,
         },
     ));
     let [ServerMessage::Ready { sim, market, .. }] = out.as_slice() else {
@@ -615,6 +619,7 @@ fn hello_with_a_market_warms_it_up_and_delays_the_script() {
                 seed: 9,
                 warmup_ns: warmup,
             }),
+            login: None,
         },
     ));
     assert!(matches!(again.as_slice(), [ServerMessage::Ready { .. }]));
@@ -637,6 +642,7 @@ fn hello_with_a_market_warms_it_up_and_delays_the_script() {
                     seed: 1,
                     warmup_ns,
                 }),
+                login: None,
             },
         ));
         assert!(

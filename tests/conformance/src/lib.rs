@@ -332,6 +332,7 @@ pub fn worker_session() -> (String, SessionEnd) {
     r.send(ClientMessage::Hello {
         version: PROTOCOL_VERSION,
         market: None,
+        login: None,
     });
     r.send(ClientMessage::Sim(SimControl::Speed(Speed::Max)));
     r.send(ClientMessage::Sim(SimControl::Play));

@@ -76,6 +76,7 @@ fn hello(client_seq: u64) -> ClientRequest {
         ClientMessage::Hello {
             version: PROTOCOL_VERSION,
             market: None,
+            login: None,
         },
     )
 }
@@ -356,6 +357,7 @@ fn ready_handshake() {
         ClientMessage::Hello {
             version: PROTOCOL_VERSION + 1,
             market: None,
+            login: None,
         },
     ));
     assert!(

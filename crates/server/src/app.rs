@@ -1,0 +1,241 @@
+//! The HTTP application: [`AppState`], [`app`] (the Router, testable with `oneshot` or on a
+//! listener) and the middleware that enforces [`Limits`].
+
+use crate::config::Limits;
+use crate::credentials::CredentialKind;
+use crate::engine::{EngineHandle, Published, State};
+use crate::error::ApiError;
+use crate::{rest, ws};
+use axum::extract::{ConnectInfo, Request, State as AxState};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use axum::Router;
+use bourse_core::{AccountId, ExchangeConfig};
+use governor::clock::DefaultClock;
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use utoipa::OpenApi;
+
+/// A keyed rate limiter (`governor`).
+pub type Keyed<K> = RateLimiter<K, DefaultKeyedStateStore<K>, DefaultClock>;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The engine.
+    pub engine: EngineHandle,
+    /// Published event batches.
+    pub publish: tokio::sync::broadcast::Sender<Arc<Published>>,
+    /// The admin's bearer token.
+    pub admin_token: Arc<String>,
+    /// The exchange configuration (fixed for the server's life).
+    pub config: Arc<ExchangeConfig>,
+    /// Client limits.
+    pub limits: Limits,
+    /// REST requests per credential.
+    pub per_key: Arc<Keyed<String>>,
+    /// REST requests per address.
+    pub per_ip: Arc<Keyed<IpAddr>>,
+    /// Guest accounts per address.
+    pub guests_per_ip: Arc<Keyed<IpAddr>>,
+    /// Open WebSocket connections per address.
+    pub ws_per_ip: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    /// The terminal's files, if any.
+    pub web_dir: Option<PathBuf>,
+}
+
+fn per_sec(n: u32) -> Quota {
+    Quota::per_second(NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN))
+}
+
+impl AppState {
+    /// Shared state for a running engine.
+    pub fn new(
+        engine: EngineHandle,
+        publish: tokio::sync::broadcast::Sender<Arc<Published>>,
+        admin_token: String,
+        config: ExchangeConfig,
+        limits: Limits,
+        web_dir: Option<PathBuf>,
+    ) -> AppState {
+        AppState {
+            engine,
+            publish,
+            admin_token: Arc::new(admin_token),
+            config: Arc::new(config),
+            limits,
+            per_key: Arc::new(RateLimiter::keyed(per_sec(limits.rest_per_key_per_sec))),
+            per_ip: Arc::new(RateLimiter::keyed(per_sec(limits.rest_per_ip_per_sec))),
+            guests_per_ip: Arc::new(RateLimiter::keyed(Quota::per_minute(
+                NonZeroU32::new(limits.guests_per_ip_per_min).unwrap_or(NonZeroU32::MIN),
+            ))),
+            ws_per_ip: Arc::new(Mutex::new(HashMap::new())),
+            web_dir,
+        }
+    }
+}
+
+/// Open a guest account funded by the faucet and give it a token (durable before the answer
+/// leaves: the engine flushes credentials after the journal commit).
+pub fn new_guest(st: &mut State, name: &str) -> Result<(AccountId, String, String), ApiError> {
+    let faucet = st.faucet.clone();
+    let account = st.open_account(&faucet).map_err(ApiError::bad)?;
+    let name = if name.is_empty() {
+        format!("guest-{account}")
+    } else {
+        name.to_string()
+    };
+    let (token, _) = st.creds.add(CredentialKind::Guest, account, &name);
+    Ok((account, token, name))
+}
+
+fn peer(req: &Request) -> IpAddr {
+    req.extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::from([127, 0, 0, 1]))
+}
+
+/// Query length, per-address and per-credential rate limits (429 with `Retry-After`), and the
+/// guest-creation limit.
+async fn limits(AxState(app): AxState<AppState>, req: Request, next: Next) -> Response {
+    if req.uri().query().map_or(0, str::len) > app.limits.max_query_bytes {
+        return ApiError::new(
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            format!(
+                "the query string is longer than {} bytes",
+                app.limits.max_query_bytes
+            ),
+        )
+        .into_response();
+    }
+    let ip = peer(&req);
+    let path = req.uri().path();
+    let is_api = path.starts_with("/v1/");
+    if is_api {
+        if let Err(not_until) = app.per_ip.check_key(&ip) {
+            let wait =
+                not_until.wait_time_from(governor::clock::Clock::now(&DefaultClock::default()));
+            return ApiError::rate_limited(wait.as_secs() + 1).into_response();
+        }
+        if let Some(t) = rest::bearer(req.headers()) {
+            if let Err(not_until) = app.per_key.check_key(&t) {
+                let wait =
+                    not_until.wait_time_from(governor::clock::Clock::now(&DefaultClock::default()));
+                return ApiError::rate_limited(wait.as_secs() + 1).into_response();
+            }
+        }
+        if path == "/v1/guest" && app.guests_per_ip.check_key(&ip).is_err() {
+            return ApiError::rate_limited(60).into_response();
+        }
+    }
+    next.run(req).await
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("no such endpoint (see /openapi.json)")
+}
+
+async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(ApiDoc::openapi())
+}
+
+/// The OpenAPI document, generated from the handlers' annotations and types.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Bourse server API", description = "REST API of `bourse serve`: one shared market. Amounts are decimal strings, times epoch milliseconds, ids strings of digits. Errors are JSON {code, msg}."),
+    paths(
+        rest::place_order, rest::cancel_order, rest::cancel_by_client_id, rest::cancel_all,
+        rest::amend_order, rest::get_order, rest::list_orders, rest::executions, rest::account,
+        rest::guest, rest::book_l2, rest::book_l3, rest::candles, rest::trades, rest::ticker,
+        rest::instruments, rest::time, rest::health, rest::admin_create_account,
+        rest::admin_deposit, rest::admin_withdraw, rest::admin_halt, rest::admin_resume,
+        rest::admin_sim, rest::admin_accounts
+    ),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let c = doc.components.get_or_insert_with(Default::default);
+        c.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The whole application.
+pub fn app(state: AppState) -> Router {
+    let body_limit = state.limits.max_body_bytes;
+    let mut router = Router::new()
+        .route(
+            "/v1/order",
+            post(rest::place_order).delete(rest::cancel_by_client_id),
+        )
+        .route(
+            "/v1/order/{id}",
+            delete(rest::cancel_order)
+                .patch(rest::amend_order)
+                .get(rest::get_order),
+        )
+        .route(
+            "/v1/orders",
+            get(rest::list_orders).delete(rest::cancel_all),
+        )
+        .route("/v1/execution", get(rest::executions))
+        .route("/v1/account", get(rest::account))
+        .route("/v1/guest", post(rest::guest))
+        .route("/v1/marketdata/orderBook/L2", get(rest::book_l2))
+        .route("/v1/marketdata/orderBook/L3", get(rest::book_l3))
+        .route("/v1/marketdata/candles", get(rest::candles))
+        .route("/v1/marketdata/trades", get(rest::trades))
+        .route("/v1/marketdata/ticker", get(rest::ticker))
+        .route("/v1/instruments", get(rest::instruments))
+        .route("/v1/time", get(rest::time))
+        .route("/health", get(rest::health))
+        .route(
+            "/v1/admin/accounts",
+            post(rest::admin_create_account).get(rest::admin_accounts),
+        )
+        .route("/v1/admin/deposit", post(rest::admin_deposit))
+        .route("/v1/admin/withdraw", post(rest::admin_withdraw))
+        .route("/v1/admin/halt", post(rest::admin_halt))
+        .route("/v1/admin/resume", post(rest::admin_resume))
+        .route("/v1/admin/sim", post(rest::admin_sim))
+        .route("/openapi.json", get(openapi))
+        .route("/ws/terminal", get(ws::terminal))
+        .route("/ws/stream", get(ws::stream))
+        .route("/v1/{*rest}", axum::routing::any(not_found));
+    router = match &state.web_dir {
+        Some(dir) => router.fallback_service(
+            tower_http::services::ServeDir::new(dir)
+                .append_index_html_on_directories(true),
+        ),
+        None => router.fallback(|| async {
+            (
+                axum::http::StatusCode::NOT_FOUND,
+                axum::response::Html(
+                    "<h1>Bourse server</h1><p>This server has no terminal to serve: build it with \
+                     <code>trunk build --release</code> and start <code>bourse serve --web-dir dist</code>. \
+                     The API is described at <a href=\"/openapi.json\">/openapi.json</a>.</p>",
+                ),
+            )
+        }),
+    };
+    router
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits))
+        .layer(axum::extract::DefaultBodyLimit::max(body_limit))
+        .with_state(state)
+}

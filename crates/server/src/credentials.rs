@@ -1,0 +1,203 @@
+//! Credentials: API keys (with their secrets, for the signed scheme of the Binance-compatible
+//! API) and guest session tokens, each naming an account; kept apart from the journal (which
+//! holds no secret and can be shared) in `credentials.jsonl` in the data directory.
+//!
+//! # Invariant
+//! A credential is handed to its client only after its line is durable (written and
+//! `fdatasync`ed by [`Credentials::flush`], which the engine calls after the journal commit that
+//! holds the account's creation). A torn last line (a crash mid-write) was never handed out and
+//! is ignored at load; a bad line elsewhere stops start-up.
+
+use bourse_core::AccountId;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// What a credential is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialKind {
+    /// A visitor of the terminal: the token is kept by the browser.
+    Guest,
+    /// An API key created by the admin, with a secret.
+    Api,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Line {
+    kind: CredentialKind,
+    account: AccountId,
+    name: String,
+    key: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    secret: Option<String>,
+}
+
+/// Why the credentials file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialsError {
+    /// Reading or writing failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A line other than a torn last one does not parse.
+    #[error("{path}: line {line} is not a credential record: {reason}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// Line number, from 1.
+        line: usize,
+        /// Parser message.
+        reason: String,
+    },
+}
+
+/// The credential store (see the module docs).
+pub struct Credentials {
+    path: PathBuf,
+    file: File,
+    by_key: HashMap<String, AccountId>,
+    secrets: HashMap<String, String>,
+    names: BTreeMap<AccountId, String>,
+    pending: Vec<u8>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("path", &self.path)
+            .field("count", &self.by_key.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// `bytes` random bytes from the operating system, as lowercase hex.
+pub fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    getrandom::fill(&mut buf).expect("the operating system's random source is available");
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Credentials {
+    /// Load (or create) the file at `path`.
+    ///
+    /// # Errors
+    /// [`CredentialsError`].
+    pub fn open(path: &Path) -> Result<Credentials, CredentialsError> {
+        let io = |source| CredentialsError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let text = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(e) => return Err(io(e)),
+        };
+        let mut by_key = HashMap::new();
+        let mut secrets = HashMap::new();
+        let mut names = BTreeMap::new();
+        // Only newline-terminated lines were ever flushed whole.
+        let complete = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        for (i, raw) in text[..complete].split(|&b| b == b'\n').enumerate() {
+            if raw.is_empty() {
+                continue;
+            }
+            let line: Line =
+                serde_json::from_slice(raw).map_err(|e| CredentialsError::Corrupt {
+                    path: path.to_path_buf(),
+                    line: i + 1,
+                    reason: e.to_string(),
+                })?;
+            by_key.insert(line.key.clone(), line.account);
+            if let Some(s) = line.secret {
+                secrets.insert(line.key, s);
+            }
+            names.insert(line.account, line.name);
+        }
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .map_err(io)?;
+        if complete < text.len() {
+            file.set_len(complete as u64).map_err(io)?;
+        }
+        Ok(Credentials {
+            path: path.to_path_buf(),
+            file,
+            by_key,
+            secrets,
+            names,
+            pending: Vec::new(),
+        })
+    }
+
+    /// Add a credential for `account` (durable at the next [`flush`](Self::flush)); returns the
+    /// key (`bg_…` for guests, `bk_…` for API keys) and, for API keys, the secret.
+    pub fn add(
+        &mut self,
+        kind: CredentialKind,
+        account: AccountId,
+        name: &str,
+    ) -> (String, Option<String>) {
+        let key = match kind {
+            CredentialKind::Guest => format!("bg_{}", random_hex(16)),
+            CredentialKind::Api => format!("bk_{}", random_hex(16)),
+        };
+        let secret = (kind == CredentialKind::Api).then(|| random_hex(32));
+        let line = Line {
+            kind,
+            account,
+            name: name.to_string(),
+            key: key.clone(),
+            secret: secret.clone(),
+        };
+        serde_json::to_writer(&mut self.pending, &line).expect("a credential line serializes");
+        self.pending.push(b'\n');
+        self.by_key.insert(key.clone(), account);
+        if let Some(s) = &secret {
+            self.secrets.insert(key.clone(), s.clone());
+        }
+        self.names.insert(account, name.to_string());
+        (key, secret)
+    }
+
+    /// Make everything added durable: one write and one `fdatasync`.
+    ///
+    /// # Errors
+    /// [`CredentialsError::Io`]: the new credentials must then not be handed out.
+    pub fn flush(&mut self) -> Result<(), CredentialsError> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let io = |source| CredentialsError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        self.file.write_all(&self.pending).map_err(io)?;
+        self.file.sync_data().map_err(io)?;
+        self.pending.clear();
+        Ok(())
+    }
+
+    /// The account a key or token names.
+    pub fn account_of(&self, key: &str) -> Option<AccountId> {
+        self.by_key.get(key).copied()
+    }
+
+    /// The secret of an API key.
+    pub fn secret_of(&self, key: &str) -> Option<&str> {
+        self.secrets.get(key).map(String::as_str)
+    }
+
+    /// The name given to an account.
+    pub fn name_of(&self, account: AccountId) -> Option<&str> {
+        self.names.get(&account).map(String::as_str)
+    }
+}
