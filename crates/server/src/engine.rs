@@ -136,6 +136,8 @@ pub struct Stats {
     pub last_seq: AtomicU64,
     /// Market clock, ns.
     pub clock_ns: AtomicU64,
+    /// Set to ask the engine to stop (after a final commit and snapshot).
+    pub stop: std::sync::atomic::AtomicBool,
 }
 
 /// Everything a job can see and change.
@@ -411,7 +413,7 @@ impl Engine {
         let mut batch: Vec<Job> = Vec::with_capacity(1024);
         let mut releases: Vec<Release> = Vec::with_capacity(1024);
         let mut open = true;
-        while open {
+        while open && !self.stats.stop.load(Ordering::Relaxed) {
             match rx.recv_timeout(IDLE_WAIT) {
                 Ok(j) => batch.push(j),
                 Err(RecvTimeoutError::Timeout) => {}

@@ -47,6 +47,7 @@ pub struct Running {
     /// Scenario and seed of the market.
     pub market: recovery::MarketMeta,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    stats: std::sync::Arc<engine::Stats>,
     serve: tokio::task::JoinHandle<()>,
     engine: Option<std::thread::JoinHandle<Result<(), engine::EngineError>>>,
 }
@@ -57,18 +58,28 @@ impl Running {
     /// # Errors
     /// The engine's error, if it stopped on one.
     pub async fn stop(mut self) -> Result<(), engine::EngineError> {
+        self.stats
+            .stop
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        let _ = (&mut self.serve).await;
-        match self.engine.take() {
+        let result = match self.engine.take() {
             Some(j) => tokio::task::spawn_blocking(move || j.join())
                 .await
                 .ok()
                 .and_then(|r| r.ok())
                 .unwrap_or(Ok(())),
             None => Ok(()),
+        };
+        // Open WebSocket connections would keep a graceful shutdown waiting: give it a moment.
+        if tokio::time::timeout(std::time::Duration::from_secs(1), &mut self.serve)
+            .await
+            .is_err()
+        {
+            self.serve.abort();
         }
+        result
     }
 }
 
@@ -92,6 +103,7 @@ pub async fn start(cfg: ServerConfig) -> Result<Running, StartError> {
     let config = opened.engine.state.exchange().config().clone();
     let publish = opened.publish.clone();
     let (handle, join) = opened.engine.spawn();
+    let stats = handle.stats.clone();
     let state = AppState::new(
         handle,
         publish,
@@ -124,6 +136,7 @@ pub async fn start(cfg: ServerConfig) -> Result<Running, StartError> {
         admin_token,
         market,
         shutdown: Some(tx),
+        stats,
         serve,
         engine: Some(join),
     })

@@ -203,58 +203,59 @@ fn hello(
             )],
         );
     }
-    let (account, token, name) =
-        match login.token {
-            Some(t) => match st.creds.account_of(&t) {
-                Some(a) => (a, t, st.creds.name_of(a).unwrap_or("").to_string()),
-                None => return (
+    let (account, token, name) = match login.token {
+        Some(t) => match st.creds.account_of(&t) {
+            Some(a) => (a, t, st.creds.name_of(a).unwrap_or("").to_string()),
+            None => {
+                return (
                     None,
                     vec![ServerMessage::rejected(
                         Some(seq),
                         RejectReason::Unauthorized,
                         "unknown session token: sign in again without it for a new guest account",
                     )],
-                ),
-            },
-            None => {
-                if !may_create_guest {
+                )
+            }
+        },
+        None => {
+            if !may_create_guest {
+                return (
+                    None,
+                    vec![ServerMessage::rejected(
+                        Some(seq),
+                        RejectReason::Overloaded,
+                        "too many new guest accounts from this address; try again in a minute",
+                    )],
+                );
+            }
+            let name = match crate::rest::clean_name(login.name.as_deref(), "") {
+                Ok(n) => n,
+                Err(e) => {
                     return (
                         None,
                         vec![ServerMessage::rejected(
                             Some(seq),
-                            RejectReason::Overloaded,
-                            "too many new guest accounts from this address; try again in a minute",
+                            RejectReason::InvalidRequest,
+                            e.body.msg,
                         )],
-                    );
+                    )
                 }
-                let name = match crate::rest::clean_name(login.name.as_deref(), "") {
-                    Ok(n) => n,
-                    Err(e) => {
-                        return (
-                            None,
-                            vec![ServerMessage::rejected(
-                                Some(seq),
-                                RejectReason::InvalidRequest,
-                                e.body.msg,
-                            )],
-                        )
-                    }
-                };
-                match crate::app::new_guest(st, &name) {
-                    Ok(x) => x,
-                    Err(e) => {
-                        return (
-                            None,
-                            vec![ServerMessage::rejected(
-                                Some(seq),
-                                RejectReason::InvalidRequest,
-                                e.body.msg,
-                            )],
-                        )
-                    }
+            };
+            match crate::app::new_guest(st, &name) {
+                Ok(x) => x,
+                Err(e) => {
+                    return (
+                        None,
+                        vec![ServerMessage::rejected(
+                            Some(seq),
+                            RejectReason::InvalidRequest,
+                            e.body.msg,
+                        )],
+                    )
                 }
             }
-        };
+        }
+    };
     let id = st.next_session;
     st.next_session += 1;
     st.sessions.insert(
