@@ -13,8 +13,8 @@ use crate::store::Store;
 use crate::transport::{Incoming, Transport};
 use bourse_core::{InstrumentId, Interval, OrderId, OrderRef};
 use bourse_protocol::{
-    ClientMessage, ClientRequest, MarketStart, ServerMessage, SimControl, Subscription,
-    PROTOCOL_VERSION,
+    ClientMessage, ClientRequest, Login, MarketStart, RejectReason, ServerMessage, SimControl,
+    Subscription, PROTOCOL_VERSION,
 };
 use rust_decimal::Decimal;
 use std::cell::RefCell;
@@ -28,9 +28,30 @@ pub const WORKER_URL: &str = "./bourse-worker_loader.js";
 /// oldest are forgotten (the page sends a handful at start-up; answers come back in order).
 pub const MAX_PENDING: usize = 256;
 
+/// Where the exchange runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Home {
+    /// A Web Worker of this page (the static site).
+    Worker,
+    /// A `bourse serve` server: its `/ws/terminal` URL and how to sign in.
+    Server {
+        /// `ws://host:port/ws/terminal`.
+        url: String,
+        /// Sign-in (the kept session token, a name, the admin token).
+        login: Login,
+    },
+}
+
+/// The local-storage key of the session token for a server.
+pub fn token_key(url: &str) -> String {
+    format!("bourse.session:{url}")
+}
+
 struct State {
     transport: Option<Transport>,
     hello_market: Option<MarketStart>,
+    /// Server only: the sign-in of the `Hello`, and the server's URL.
+    login: Option<(Login, String)>,
     ready: bool,
     queue: Vec<ClientRequest>,
     next_seq: u64,
@@ -42,6 +63,7 @@ thread_local! {
     static STATE: RefCell<State> = const { RefCell::new(State {
         transport: None,
         hello_market: None,
+        login: None,
         ready: false,
         queue: Vec::new(),
         next_seq: 1,
@@ -59,15 +81,40 @@ impl Api {
     /// `market` (see [`MarketStart`]). If the home refuses that market (an unknown scenario in the
     /// address), the `Hello` is sent again with `fallback_scenario` and the same seed and warm-up.
     /// Call once.
-    pub fn connect(store: Store, market: Option<MarketStart>, fallback_scenario: &'static str) {
-        STATE.with(|s| s.borrow_mut().hello_market = market);
+    pub fn connect(
+        store: Store,
+        market: Option<MarketStart>,
+        fallback_scenario: &'static str,
+        home: Home,
+    ) {
+        STATE.with(|s| {
+            let mut s = s.borrow_mut();
+            s.hello_market = market;
+            if let Home::Server { url, login } = &home {
+                s.login = Some((login.clone(), url.clone()));
+            }
+        });
         let on_event = move |ev: Incoming| match ev {
             Incoming::Open => send_hello(),
+            // A kept token the server does not know (a new data directory): sign in afresh.
             Incoming::Message(ServerMessage::Rejected {
                 client_seq: Some(0),
+                reason: RejectReason::Unauthorized,
                 ..
-            }) if retry_hello_with(fallback_scenario) => send_hello(),
+            }) if forget_token() => send_hello(),
             Incoming::Message(msg) => {
+                if let ServerMessage::Ready {
+                    session: Some(session),
+                    ..
+                } = &msg
+                {
+                    // Keep the session token, so that a reload signs in as the same account.
+                    if let Some(url) =
+                        STATE.with(|s| s.borrow().login.as_ref().map(|l| l.1.clone()))
+                    {
+                        crate::browser::store(&token_key(&url), &session.token);
+                    }
+                }
                 let intent = answered(&msg);
                 let ready = matches!(msg, ServerMessage::Ready { .. });
                 store.apply_message(msg, intent);
@@ -81,7 +128,11 @@ impl Api {
             }
             Incoming::Failed(why) => store.fatal(why),
         };
-        match Transport::worker(WORKER_URL, on_event) {
+        let transport = match &home {
+            Home::Worker => Transport::worker(WORKER_URL, on_event),
+            Home::Server { url, .. } => Transport::websocket(url, on_event),
+        };
+        match transport {
             Ok(t) => STATE.with(|s| s.borrow_mut().transport = Some(t)),
             Err(e) => store.fatal(e),
         }
@@ -186,11 +237,27 @@ fn send_hello() {
             message: ClientMessage::Hello {
                 version: PROTOCOL_VERSION,
                 market: s.hello_market.clone(),
-                login: None,
+                login: s.login.as_ref().map(|l| l.0.clone()),
             },
         };
         post(&s, &req);
     });
+}
+
+/// Before `Ready`: drop a kept session token the server refused (once); false when there was
+/// none.
+fn forget_token() -> bool {
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        match &mut s.login {
+            Some((login, url)) if login.token.is_some() => {
+                login.token = None;
+                crate::browser::store(&token_key(url), "");
+                true
+            }
+            _ => false,
+        }
+    })
 }
 
 /// Before `Ready`: switch the `Hello`'s market to `scenario` (once); false when already done.

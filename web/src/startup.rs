@@ -115,8 +115,61 @@ fn is_reload() -> bool {
         .is_some_and(|t| t == "reload")
 }
 
-/// Start the terminal: connect with the address's market, and wire up what every `Ready` does.
+/// The server to connect to, if any: `?server=ws://host:port/ws/terminal` in the address, or the
+/// `<meta name="bourse-server" content="/ws/terminal">` a `bourse serve` server puts into the page
+/// it serves (then on the page's own host, `wss:` under `https:`).
+pub fn server_url() -> Option<String> {
+    let w = web_sys::window()?;
+    let search = w.location().search().ok().unwrap_or_default();
+    for pair in search.trim_start_matches('?').split('&') {
+        if let Some(v) = pair.strip_prefix("server=") {
+            let v = js_sys::decode_uri_component(v).ok()?.as_string()?;
+            if !v.is_empty() {
+                return Some(v);
+            }
+        }
+    }
+    let meta = w
+        .document()?
+        .query_selector("meta[name=bourse-server]")
+        .ok()??;
+    let path = meta.get_attribute("content")?;
+    let secure = w.location().protocol().ok()? == "https:";
+    let host = w.location().host().ok()?;
+    Some(format!(
+        "{}://{host}{path}",
+        if secure { "wss" } else { "ws" }
+    ))
+}
+
+/// A query parameter of the address (`?name=Ann`), decoded.
+fn query_param(key: &str) -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    search.trim_start_matches('?').split('&').find_map(|p| {
+        let v = p.strip_prefix(key)?.strip_prefix('=')?;
+        js_sys::decode_uri_component(&v.replace('+', " "))
+            .ok()?
+            .as_string()
+            .filter(|v| !v.is_empty())
+    })
+}
+
+/// The admin token in the address's fragment (`#admin=TOKEN`), which never reaches a server log.
+fn admin_token() -> Option<String> {
+    let hash = web_sys::window()?.location().hash().ok()?;
+    hash.trim_start_matches('#')
+        .strip_prefix("admin=")
+        .map(str::to_string)
+        .filter(|t| !t.is_empty())
+}
+
+/// Start the terminal: connect with the address's market (or to the server), and wire up what
+/// every `Ready` does.
 pub fn start(store: Store) {
+    if let Some(url) = server_url() {
+        start_on_server(store, url);
+        return;
+    }
     let url = read_url();
     let seed = url
         .seed
@@ -134,6 +187,7 @@ pub fn start(store: Store) {
             warmup_ns: WARMUP_NS,
         }),
         DEFAULT_SCENARIO,
+        crate::api::Home::Worker,
     );
     let first = StoredValue::new(true);
     WANTED_SPEED.with(|w| w.set(url.speed.unwrap_or(Speed::X1)));
@@ -191,6 +245,43 @@ pub fn start(store: Store) {
         }
         let symbol = store.symbol(ins);
         write_url(&query_of(&scenario, seed, &symbol, interval, speed));
+    });
+    raf_loop();
+}
+
+/// On a shared server: sign in (the kept token, else a new guest named by `?name=`), and on every
+/// `Ready` subscribe and load history; the simulation's speed and play state are the server's.
+fn start_on_server(store: Store, url: String) {
+    let token = crate::browser::stored(&crate::api::token_key(&url)).filter(|t| !t.is_empty());
+    let login = bourse_protocol::Login {
+        token,
+        name: query_param("name"),
+        admin: admin_token(),
+    };
+    Api::connect(
+        store,
+        None,
+        DEFAULT_SCENARIO,
+        crate::api::Home::Server { url, login },
+    );
+    let wanted = query_param("instrument");
+    let first = StoredValue::new(true);
+    Effect::new(move |_| {
+        if store.ready_gen.get() == 0 {
+            return;
+        }
+        if first.get_value() {
+            first.set_value(false);
+            let ins = wanted.as_ref().and_then(|sym| {
+                store
+                    .venue
+                    .with_untracked(|v| v.as_ref().and_then(|v| v.config.instrument_by_symbol(sym)))
+            });
+            if let Some(i) = ins {
+                store.sub.update(|s| s.instrument = i);
+            }
+        }
+        resubscribe(store);
     });
     raf_loop();
 }

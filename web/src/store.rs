@@ -279,6 +279,9 @@ pub struct Store {
     /// Simulation control state (playing, speed, scenario, seed; its `steps` is kept 0 here
     /// so that this signal changes only when the controls do: the count is in [`Store::readouts`]).
     pub sim: RwSignal<SimState>,
+    /// The signed-in session on a shared server (`None` with a Web Worker, where the page is
+    /// the only user and controls the simulation).
+    pub session: RwSignal<Option<bourse_protocol::SessionInfo>>,
     /// The sequencer's readouts (clock, events, sequence number, digest), refreshed with the
     /// mirror: numbers that change on every frame at high speed, shown as text.
     pub readouts: RwSignal<Readouts>,
@@ -353,6 +356,7 @@ impl Store {
             venue: RwSignal::new(None),
             ready_gen: RwSignal::new(0),
             sim: RwSignal::new(SimState::default()),
+            session: RwSignal::new(None),
             readouts: RwSignal::new(Readouts::default()),
             halted: RwSignal::new(false),
             halted_since: RwSignal::new(None),
@@ -482,8 +486,10 @@ impl Store {
                 scenarios,
                 sim,
                 market,
+                session,
                 ..
             } => {
+                self.session.set(session);
                 let venue = match Venue::new(config, human_account, scenarios, market) {
                     Ok(v) => v,
                     Err(e) => {

@@ -159,8 +159,33 @@ pub fn SimBar(
                 .unwrap_or_default()
         })
     };
+    // On a shared server only the admin controls the simulation; others see its state.
+    let locked = move || {
+        store
+            .session
+            .with(|s| s.as_ref().is_some_and(|s| !s.can_control))
+    };
+    let shared = move || store.session.with(|s| s.is_some());
+    let who = move || {
+        store.session.with(|s| {
+            s.as_ref()
+                .map(|s| {
+                    format!(
+                        "{} · account {}{}",
+                        s.name,
+                        s.account,
+                        if s.can_control { " · admin" } else { "" }
+                    )
+                })
+                .unwrap_or_default()
+        })
+    };
     view! {
         <div class="simbar" role="group" aria-label="Simulation">
+            <Show when=shared>
+                <span class="stat session" aria-label="Signed in as" title="A shared market on a server: your account is kept in this browser, so a reload keeps it">{who}</span>
+            </Show>
+            <fieldset class="controls" disabled=locked title=move || if locked() { "Shared market: only the server's admin controls the simulation" } else { "" }>
             <button on:click=toggle aria-label=move || if playing() { "Pause" } else { "Play" }>
                 {move || if playing() { "❚❚ Pause" } else { "▶ Play" }}
             </button>
@@ -193,6 +218,7 @@ pub fn SimBar(
                     on:input=move |ev| seed_input.set(event_target_value(&ev)) />
             </label>
             <button on:click=reset title="Start the chosen scenario again from the seed (15 virtual minutes of warm-up, then handed to you)">"Reset"</button>
+            </fieldset>
             <span class="stat clock" aria-label="Simulation clock" title="Virtual time (UTC)">{move || hms(store.readouts.with(|r| r.clock_ns))} " UTC"</span>
             <span class="stat" title="Simulation steps run (participant wake-ups and scripted actions; the exchange events they caused are counted by seq)">"steps " <output class="fixed-w" aria-label="Simulation steps">{move || store.readouts.with(|r| r.steps)}</output></span>
             <span class="stat" title="The sequencer's last output sequence number">"seq " <output class="fixed-w" aria-label="Sequence number">{move || store.readouts.with(|r| r.output_seq)}</output></span>

@@ -4,6 +4,11 @@
 //! leptos-use's `use_websocket`: the same page can talk to a Web Worker or, later, to a server
 //! over a WebSocket, by choosing another constructor here and nothing else.
 //!
+//! ## The WebSocket transport (a `bourse serve` server)
+//! One WebSocket to `/ws/terminal`: [`ClientRequest`] JSON text messages out; [`ServerMessage`]
+//! JSON text messages and binary [`bourse_protocol::encode_frame`] frames in. The socket's
+//! `open` is [`Incoming::Open`]; its `close` or `error` is [`Incoming::Failed`].
+//!
 //! ## The Web Worker transport
 //! See [`bourse_protocol::WORKER_LISTENING`]: the worker posts that string once its handler is
 //! installed ([`Incoming::Open`]); control messages are JSON strings both ways; frames arrive as
@@ -15,7 +20,7 @@ use bourse_protocol::{
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{MessageEvent, Worker};
+use web_sys::{MessageEvent, WebSocket, Worker};
 
 /// What the connection delivers.
 #[derive(Debug)]
@@ -32,6 +37,7 @@ pub enum Incoming {
 
 enum Link {
     Worker(Worker),
+    Socket(WebSocket),
 }
 
 /// An open connection. Dropping it does not close the worker (the page lives as long as it).
@@ -85,6 +91,61 @@ impl Transport {
         })
     }
 
+    /// Open a WebSocket to a server's terminal endpoint (`ws://host:port/ws/terminal`) and call
+    /// `on_event` for everything it sends.
+    ///
+    /// # Errors
+    /// The browser's reason when the socket cannot be created (a malformed URL).
+    pub fn websocket(
+        url: &str,
+        on_event: impl Fn(Incoming) + 'static,
+    ) -> Result<Transport, String> {
+        let ws = WebSocket::new(url).map_err(|e| format!("cannot connect to {url}: {e:?}"))?;
+        ws.set_binary_type(web_sys::BinaryType::Arraybuffer);
+        let on_event = std::rc::Rc::new(on_event);
+        let deliver = on_event.clone();
+        let on_open = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| deliver(Incoming::Open));
+        ws.set_onopen(Some(on_open.as_ref().unchecked_ref()));
+        on_open.forget();
+        let deliver = on_event.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+            let data = ev.data();
+            if let Some(text) = data.as_string() {
+                match decode_server(&text) {
+                    Ok(msg) => deliver(Incoming::Message(msg)),
+                    Err(e) => deliver(Incoming::Failed(format!(
+                        "undecodable message from the server: {e}"
+                    ))),
+                }
+            } else if let Some(buf) = data.dyn_ref::<js_sys::ArrayBuffer>() {
+                let bytes = js_sys::Uint8Array::new(buf).to_vec();
+                match decode_frame(&bytes) {
+                    Ok(frame) => deliver(Incoming::Frame(Box::new(frame))),
+                    Err(e) => deliver(Incoming::Failed(format!("undecodable frame: {e}"))),
+                }
+            }
+        });
+        ws.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+        let target = url.to_string();
+        let on_close = Closure::<dyn FnMut(JsValue)>::new(move |ev: JsValue| {
+            let reason = js_sys::Reflect::get(&ev, &"reason".into())
+                .ok()
+                .and_then(|r| r.as_string())
+                .filter(|r| !r.is_empty())
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
+            on_event(Incoming::Failed(format!(
+                "the connection to the server at {target} closed{reason}: reload the page to reconnect"
+            )));
+        });
+        ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
+        on_close.forget();
+        Ok(Transport {
+            link: Link::Socket(ws),
+        })
+    }
+
     /// Send one request.
     ///
     /// # Errors
@@ -94,6 +155,9 @@ impl Transport {
             Link::Worker(w) => w
                 .post_message(&JsValue::from_str(&encode_client(req)))
                 .map_err(|e| format!("posting to the worker failed: {e:?}")),
+            Link::Socket(ws) => ws
+                .send_with_str(&encode_client(req))
+                .map_err(|e| format!("sending to the server failed: {e:?}")),
         }
     }
 }

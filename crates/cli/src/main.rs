@@ -10,6 +10,7 @@
 //! Errors are one line on stderr and a non-zero exit status.
 
 mod bench;
+mod load;
 mod log;
 mod serve;
 
@@ -62,6 +63,8 @@ enum Cmd {
     Bench(bench::BenchArgs),
     /// Run one shared live market: REST, WebSocket and the terminal, with a durable journal.
     Serve(serve::ServeArgs),
+    /// Load-test a server started in-process: WebSocket and REST order entry, latency, market data, recovery.
+    Load(load::LoadArgs),
 }
 
 #[derive(Args)]
@@ -651,6 +654,7 @@ fn main() -> ExitCode {
         Cmd::Book(a) => book(a),
         Cmd::Bench(a) => bench::run(a),
         Cmd::Serve(a) => serve::serve(a),
+        Cmd::Load(a) => load::run(a),
     });
     match res {
         Ok(Ok(())) => ExitCode::SUCCESS,

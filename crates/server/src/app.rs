@@ -48,6 +48,9 @@ pub struct AppState {
     pub ws_per_ip: Arc<Mutex<HashMap<IpAddr, usize>>>,
     /// The terminal's files, if any.
     pub web_dir: Option<PathBuf>,
+    /// Market data latency, µs: from the engine applying the batch's first command to the
+    /// stream frame handed to the socket (recorded by every `/ws/stream` writer).
+    pub md_latency_us: Arc<Mutex<hdrhistogram::Histogram<u64>>>,
 }
 
 fn per_sec(n: u32) -> Quota {
@@ -77,6 +80,10 @@ impl AppState {
             ))),
             ws_per_ip: Arc::new(Mutex::new(HashMap::new())),
             web_dir,
+            md_latency_us: Arc::new(Mutex::new(
+                hdrhistogram::Histogram::new_with_bounds(1, 60_000_000, 3)
+                    .expect("valid histogram bounds"),
+            )),
         }
     }
 }
@@ -139,6 +146,31 @@ async fn limits(AxState(app): AxState<AppState>, req: Request, next: Next) -> Re
     next.run(req).await
 }
 
+/// The terminal's page, with `<meta name="bourse-server" content="/ws/terminal">` so that it
+/// connects to this server instead of starting a Web Worker (the same `dist/` as the static
+/// site otherwise).
+async fn index(AxState(app): AxState<AppState>) -> Response {
+    let Some(dir) = &app.web_dir else {
+        return not_found().await.into_response();
+    };
+    match tokio::fs::read_to_string(dir.join("index.html")).await {
+        Ok(html) => {
+            let meta = r#"<meta name="bourse-server" content="/ws/terminal" />"#;
+            let page = match html.find("<head>") {
+                Some(i) => format!("{}{meta}{}", &html[..i + 6], &html[i + 6..]),
+                None => format!("{meta}{html}"),
+            };
+            (
+                [(axum::http::header::CACHE_CONTROL, "no-cache")],
+                axum::response::Html(page),
+            )
+                .into_response()
+        }
+        Err(e) => ApiError::not_found(format!("the terminal's index.html cannot be read: {e}"))
+            .into_response(),
+    }
+}
+
 async fn not_found() -> ApiError {
     ApiError::not_found("no such endpoint (see /openapi.json)")
 }
@@ -157,7 +189,7 @@ async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
         rest::guest, rest::book_l2, rest::book_l3, rest::candles, rest::trades, rest::ticker,
         rest::instruments, rest::time, rest::health, rest::admin_create_account,
         rest::admin_deposit, rest::admin_withdraw, rest::admin_halt, rest::admin_resume,
-        rest::admin_sim, rest::admin_accounts
+        rest::admin_sim, rest::admin_accounts, rest::admin_stats
     ),
     modifiers(&BearerAuth)
 )]
@@ -214,12 +246,16 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/admin/halt", post(rest::admin_halt))
         .route("/v1/admin/resume", post(rest::admin_resume))
         .route("/v1/admin/sim", post(rest::admin_sim))
+        .route("/v1/admin/stats", get(rest::admin_stats))
         .route("/openapi.json", get(openapi))
         .route("/ws/terminal", get(ws::terminal))
         .route("/ws/stream", get(ws::stream))
         .route("/v1/{*rest}", axum::routing::any(not_found));
     router = match &state.web_dir {
-        Some(dir) => router.fallback_service(
+        Some(dir) => router
+            .route("/", get(index))
+            .route("/index.html", get(index))
+            .fallback_service(
             tower_http::services::ServeDir::new(dir)
                 .append_index_html_on_directories(true),
         ),

@@ -58,6 +58,9 @@ pub struct Published {
     pub clock_ns: u64,
     /// When the batch's first command was applied (for the market data latency figure).
     pub applied_at: Instant,
+    /// The public stream messages of the batch, rendered once by the first subscriber that
+    /// needs them and shared by all: `(stream kind, instrument, JSON text)`.
+    pub rendered: std::sync::OnceLock<Vec<(u8, u32, Arc<str>)>>,
 }
 
 /// The simulation clock: playing or paused, speed, anchored to the wall clock.
@@ -138,6 +141,8 @@ pub struct Stats {
     pub clock_ns: AtomicU64,
     /// Set to ask the engine to stop (after a final commit and snapshot).
     pub stop: std::sync::atomic::AtomicBool,
+    /// With `stop`: skip the final snapshot (what a crash leaves: recovery replays the journal).
+    pub skip_final_snapshot: std::sync::atomic::AtomicBool,
 }
 
 /// Everything a job can see and change.
@@ -443,7 +448,7 @@ impl Engine {
                 self.snapshot()?;
             }
         }
-        if self.since_snapshot > 0 {
+        if self.since_snapshot > 0 && !self.stats.skip_final_snapshot.load(Ordering::Relaxed) {
             self.snapshot()?;
         }
         Ok(())
@@ -483,6 +488,7 @@ impl Engine {
             events,
             clock_ns: self.state.sim.now_ns(),
             applied_at: applied_at.unwrap_or_else(Instant::now),
+            rendered: std::sync::OnceLock::new(),
         }));
     }
 

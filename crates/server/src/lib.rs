@@ -57,7 +57,23 @@ impl Running {
     ///
     /// # Errors
     /// The engine's error, if it stopped on one.
-    pub async fn stop(mut self) -> Result<(), engine::EngineError> {
+    pub async fn stop(self) -> Result<(), engine::EngineError> {
+        self.halt(true).await
+    }
+
+    /// Stop like a crash after the last commit: no final snapshot, so the next start replays the
+    /// journal since the last one (for recovery benchmarks and tests).
+    ///
+    /// # Errors
+    /// The engine's error, if it stopped on one.
+    pub async fn stop_without_snapshot(self) -> Result<(), engine::EngineError> {
+        self.halt(false).await
+    }
+
+    async fn halt(mut self, snapshot: bool) -> Result<(), engine::EngineError> {
+        self.stats
+            .skip_final_snapshot
+            .store(!snapshot, std::sync::atomic::Ordering::Relaxed);
         self.stats
             .stop
             .store(true, std::sync::atomic::Ordering::Relaxed);

@@ -1752,3 +1752,59 @@ pub const ORDER_STATUSES: [OrderStatus; 7] = [
     OrderStatus::Expired,
     OrderStatus::ExpiredInMatch,
 ];
+
+/// Server statistics for the operator and the load generator.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StatsView {
+    /// Commands journaled since start.
+    pub commands: u64,
+    /// Journal commits (one `fdatasync` each) since start.
+    pub commits: u64,
+    /// Jobs run since start.
+    pub jobs: u64,
+    /// Jobs refused (503) since start.
+    pub refused: u64,
+    /// Market data frames measured.
+    pub market_data_frames: u64,
+    /// Market data latency (engine applied → frame handed to the socket), µs: p50.
+    pub market_data_p50_us: u64,
+    /// p99, µs.
+    pub market_data_p99_us: u64,
+    /// Maximum, µs.
+    pub market_data_max_us: u64,
+}
+
+/// Counters and the market data latency histogram since start.
+#[utoipa::path(get, path = "/v1/admin/stats", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = StatsView), (status = 403, body = ErrorBody)))]
+pub async fn admin_stats(
+    AxState(app): AxState<AppState>,
+    headers: HeaderMap,
+) -> ApiResult<StatsView> {
+    use std::sync::atomic::Ordering::Relaxed;
+    need_admin(&app, &headers)?;
+    let s = &app.engine.stats;
+    let h = app
+        .md_latency_us
+        .lock()
+        .map(|h| {
+            (
+                h.len(),
+                h.value_at_quantile(0.5),
+                h.value_at_quantile(0.99),
+                h.max(),
+            )
+        })
+        .unwrap_or_default();
+    Ok(Json(StatsView {
+        commands: s.commands.load(Relaxed),
+        commits: s.commits.load(Relaxed),
+        jobs: s.jobs.load(Relaxed),
+        refused: s.refused.load(Relaxed),
+        market_data_frames: h.0,
+        market_data_p50_us: h.1,
+        market_data_p99_us: h.2,
+        market_data_max_us: h.3,
+    }))
+}

@@ -8,7 +8,7 @@
 //! publishes to a bounded broadcast buffer.
 
 use crate::app::AppState;
-use crate::engine::{Clock, Published, State, TerminalSession};
+use crate::engine::{Published, State, TerminalSession};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State as AxState};
 use axum::response::{IntoResponse, Response};
@@ -22,11 +22,15 @@ use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use std::collections::BTreeSet;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
 use tokio::sync::mpsc;
 
-/// Messages queued for one terminal connection's writer.
-pub const TERMINAL_OUT_BUFFER: usize = 256;
+/// Requests of one terminal connection in the engine at once (pipelining); the reader waits for
+/// a slot before taking the next message off the socket, so a client that sends faster than the
+/// engine answers is slowed by TCP, not buffered.
+pub const MAX_TERMINAL_IN_FLIGHT: usize = 1_024;
+/// Messages queued for one terminal connection's writer: every in-flight request's answer fits,
+/// so only a client that stops reading fills it (and is disconnected).
+pub const TERMINAL_OUT_BUFFER: usize = MAX_TERMINAL_IN_FLIGHT + 64;
 /// Messages queued for one stream connection's writer.
 pub const STREAM_OUT_BUFFER: usize = 4_096;
 
@@ -396,6 +400,7 @@ async fn terminal_session(socket: WebSocket, app: AppState, slot: IpSlot) {
     });
     let mut session: Option<u64> = None;
     let mut budget = Budget::new(app.limits.ws_messages_per_sec);
+    let inflight = std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_TERMINAL_IN_FLIGHT));
     let ip = slot.ip;
     while let Some(Ok(msg)) = stream.next().await {
         if !budget.take() {
@@ -444,15 +449,37 @@ async fn terminal_session(socket: WebSocket, app: AppState, slot: IpSlot) {
                 }
             }
             Some(id) => {
+                // Pipelined: the answer goes straight to the writer when its batch is durable.
+                let Ok(permit) = inflight.clone().acquire_owned().await else {
+                    break;
+                };
                 let seq = req.client_seq;
-                match app.engine.call(move |st| handle(st, id, req)).await {
-                    Ok(r) => r,
-                    Err(_) => vec![ServerMessage::rejected(
+                let tx = out.clone();
+                let sent = app.engine.send(move |st| {
+                    let replies = handle(st, id, req);
+                    Box::new(move || {
+                        for m in replies {
+                            // Full only when the client stopped reading: the writer's
+                            // bound closes the connection below.
+                            let _ = tx.try_send(encode(m));
+                        }
+                        drop(permit);
+                    })
+                });
+                if sent.is_err() {
+                    let m = ServerMessage::rejected(
                         Some(seq),
                         RejectReason::Overloaded,
                         "the server is overloaded; try again",
-                    )],
+                    );
+                    if out.try_send(encode(m)).is_err() {
+                        break;
+                    }
                 }
+                if out.capacity() == 0 {
+                    break;
+                }
+                continue;
             }
         };
         let mut slow = false;
@@ -529,6 +556,61 @@ fn units(cfg: &ExchangeConfig, a: u32, u: u64) -> String {
     .to_string()
 }
 
+impl Topic {
+    fn key(self) -> (u8, u32) {
+        match self {
+            Topic::L2(i) => (0, i),
+            Topic::L1(i) => (1, i),
+            Topic::Trades(i) => (2, i),
+        }
+    }
+}
+
+/// Every public stream message of one batch, rendered once: `(kind, instrument, JSON)`.
+fn render_public(cfg: &ExchangeConfig, batch: &Published) -> Vec<(u8, u32, std::sync::Arc<str>)> {
+    use serde_json::json;
+    let mut out = Vec::new();
+    for e in &batch.events {
+        let (key, v) = match &e.event {
+            Event::DepthUpdate(d) => {
+                let i = d.instrument;
+                let rows = |r: &[(i64, u64)]| {
+                    r.iter()
+                        .map(|&(p, l)| [px(cfg, i, p), qty(cfg, i, l)])
+                        .collect::<Vec<_>>()
+                };
+                (
+                    (0, i),
+                    json!({"stream": format!("l2:{}", cfg.instruments[i as usize].symbol), "data": {
+                    "firstUpdateId": d.first_update_id, "lastUpdateId": d.last_update_id,
+                    "bids": rows(&d.bids), "asks": rows(&d.asks), "time": e.ts_ns / 1_000_000}}),
+                )
+            }
+            Event::BookTicker(b) => {
+                let i = b.instrument;
+                let side = |x: Option<(i64, u64)>| x.map(|(p, l)| [px(cfg, i, p), qty(cfg, i, l)]);
+                (
+                    (1, i),
+                    json!({"stream": format!("l1:{}", cfg.instruments[i as usize].symbol), "data": {
+                    "updateId": b.update_id, "bid": side(b.bid), "ask": side(b.ask), "time": e.ts_ns / 1_000_000}}),
+                )
+            }
+            Event::Trade(t) => {
+                let i = t.instrument;
+                (
+                    (2, i),
+                    json!({"stream": format!("trades:{}", cfg.instruments[i as usize].symbol), "data": {
+                    "id": t.trade_id.to_string(), "price": px(cfg, i, t.price), "quantity": qty(cfg, i, t.qty),
+                    "side": if t.aggressor == Side::Buy { "BUY" } else { "SELL" }, "time": e.ts_ns / 1_000_000}}),
+                )
+            }
+            _ => continue,
+        };
+        out.push((key.0, key.1, std::sync::Arc::from(v.to_string())));
+    }
+    out
+}
+
 /// The JSON messages of one published batch for a connection with `topics` (and `account`).
 fn render(
     cfg: &ExchangeConfig,
@@ -538,32 +620,18 @@ fn render(
     out: &mut Vec<String>,
 ) {
     use serde_json::json;
+    if !topics.is_empty() {
+        let keys: BTreeSet<(u8, u32)> = topics.iter().map(|t| t.key()).collect();
+        for (k, i, text) in batch.rendered.get_or_init(|| render_public(cfg, batch)) {
+            if keys.contains(&(*k, *i)) {
+                out.push(text.to_string());
+            }
+        }
+    }
+    let Some(account) = account else { return };
     for e in &batch.events {
         let v = match &e.event {
-            Event::DepthUpdate(d) if topics.contains(&Topic::L2(d.instrument)) => {
-                let i = d.instrument;
-                let rows = |r: &[(i64, u64)]| {
-                    r.iter()
-                        .map(|&(p, l)| [px(cfg, i, p), qty(cfg, i, l)])
-                        .collect::<Vec<_>>()
-                };
-                json!({"stream": format!("l2:{}", cfg.instruments[i as usize].symbol), "data": {
-                    "firstUpdateId": d.first_update_id, "lastUpdateId": d.last_update_id,
-                    "bids": rows(&d.bids), "asks": rows(&d.asks), "time": e.ts_ns / 1_000_000}})
-            }
-            Event::BookTicker(b) if topics.contains(&Topic::L1(b.instrument)) => {
-                let i = b.instrument;
-                let side = |x: Option<(i64, u64)>| x.map(|(p, l)| [px(cfg, i, p), qty(cfg, i, l)]);
-                json!({"stream": format!("l1:{}", cfg.instruments[i as usize].symbol), "data": {
-                    "updateId": b.update_id, "bid": side(b.bid), "ask": side(b.ask), "time": e.ts_ns / 1_000_000}})
-            }
-            Event::Trade(t) if topics.contains(&Topic::Trades(t.instrument)) => {
-                let i = t.instrument;
-                json!({"stream": format!("trades:{}", cfg.instruments[i as usize].symbol), "data": {
-                    "id": t.trade_id.to_string(), "price": px(cfg, i, t.price), "quantity": qty(cfg, i, t.qty),
-                    "side": if t.aggressor == Side::Buy { "BUY" } else { "SELL" }, "time": e.ts_ns / 1_000_000}})
-            }
-            Event::Execution(r) if Some(r.account) == account => {
+            Event::Execution(r) if r.account == account => {
                 let i = r.instrument;
                 json!({"stream": "executions", "data": {
                     "orderId": r.order_id.to_string(), "clientOrderId": r.client_order_id.map(|c| c.to_string()),
@@ -580,7 +648,7 @@ fn render(
                 asset,
                 available,
                 locked,
-            } if Some(*a) == account => {
+            } if *a == account => {
                 json!({"stream": "balances", "data": {"asset": cfg.assets[*asset as usize].symbol,
                     "available": units(cfg, *asset, *available), "locked": units(cfg, *asset, *locked), "time": e.ts_ns / 1_000_000}})
             }
@@ -606,11 +674,40 @@ pub async fn stream(
 async fn stream_session(socket: WebSocket, app: AppState, slot: IpSlot) {
     let (mut sink, mut incoming) = socket.split();
     let (out, mut out_rx) = mpsc::channel::<Message>(STREAM_OUT_BUFFER);
+    // Market data frames carry the time their batch was applied, for the latency histogram.
+    let (md, mut md_rx) = mpsc::channel::<(Message, std::time::Instant)>(STREAM_OUT_BUFFER);
+    let hist = app.md_latency_us.clone();
     let writer = tokio::spawn(async move {
-        while let Some(m) = out_rx.recv().await {
+        let mut stamps: Vec<std::time::Instant> = Vec::new();
+        'run: loop {
+            let (m, applied) = tokio::select! {
+                biased;
+                m = out_rx.recv() => match m { Some(m) => (m, None), None => break },
+                m = md_rx.recv() => match m { Some((m, t)) => (m, Some(t)), None => break },
+            };
             let closing = matches!(m, Message::Close(_));
-            if sink.send(m).await.is_err() || closing {
+            if sink.feed(m).await.is_err() || closing {
+                let _ = sink.flush().await;
                 break;
+            }
+            stamps.extend(applied);
+            // Whatever else is queued goes out with it: one flush (one write) per burst.
+            while let Ok((m, t)) = md_rx.try_recv() {
+                if sink.feed(m).await.is_err() {
+                    break 'run;
+                }
+                stamps.push(t);
+                if stamps.len() >= 256 {
+                    break;
+                }
+            }
+            if sink.flush().await.is_err() {
+                break;
+            }
+            if let Ok(mut h) = hist.lock() {
+                for t in stamps.drain(..) {
+                    let _ = h.record(t.elapsed().as_micros().max(1) as u64);
+                }
             }
         }
     });
@@ -675,12 +772,11 @@ async fn stream_session(socket: WebSocket, app: AppState, slot: IpSlot) {
                         render(&cfg, &topics, account, &b, &mut rendered);
                         let mut slow = false;
                         for m in rendered.drain(..) {
-                            if out.try_send(Message::Text(m.into())).is_err() { slow = true; break; }
+                            if md.try_send((Message::Text(m.into()), b.applied_at)).is_err() { slow = true; break; }
                         }
                         if slow {
                             // The writer's buffer is full: the client does not keep up.
-                            let (tx2, _) = mpsc::channel::<Message>(1);
-                            drop(tx2);
+                            let _ = out.try_send(close("too slow"));
                             break;
                         }
                     }
@@ -691,10 +787,9 @@ async fn stream_session(socket: WebSocket, app: AppState, slot: IpSlot) {
         }
     }
     drop(out);
+    drop(md);
     // A writer stuck on a client that never reads is stopped rather than awaited.
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     writer.abort();
     drop(slot);
 }
-
-#[allow(dead_code)]
-fn clock_unused(_: Clock, _: Arc<()>) {}
