@@ -3,14 +3,16 @@
 # (the CLI's and the conformance fixtures' included), the WebAssembly determinism checks
 # (tests/conformance: wasm32 under Node, and the worker in a dedicated Web Worker of headless
 # Chromium, against the committed native fixtures), and the end-to-end tests of the release build
-# (dist/, served from the sub-path /bourse/) driven by playwright-core (tests/e2e).
+# (dist/, served from the sub-path /bourse/) driven by playwright-core (tests/e2e), and the server's:
+# in-process REST/WebSocket tests, a bounded SIGKILL crash loop (crates/cli/tests/serve_crash.rs,
+# BOURSE_CRASH_KILLS, default 20) and two browser visitors against a real `bourse serve`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
 echo "== no import circles between the files of a crate"
 python3 scripts/check-imports.py crates/core/src crates/sim/src crates/protocol/src \
-  crates/worker/src crates/cli/src crates/workloads/src web/src
+  crates/worker/src crates/cli/src crates/workloads/src crates/journal/src crates/server/src web/src
 
 echo "== cargo check for wasm32 (core, sim, protocol, worker, web)"
 cargo check --target wasm32-unknown-unknown -p bourse-core -p bourse-sim -p bourse-protocol -p bourse-worker -p bourse-web
@@ -32,3 +34,7 @@ bash scripts/trunk.sh build --release
 
 echo "== end-to-end tests in headless Chromium (playwright-core, dist/ served under /bourse/)"
 node --test tests/e2e/terminal.test.mjs
+
+echo "== bourse serve end to end: two visitors in Chromium against a real server (dist/ from --web-dir)"
+cargo build -p bourse
+node --test tests/e2e/server.test.mjs

@@ -102,6 +102,10 @@ impl Api {
                 reason: RejectReason::Unauthorized,
                 ..
             }) if forget_token() => send_hello(),
+            Incoming::Message(ServerMessage::Rejected {
+                client_seq: Some(0),
+                ..
+            }) if retry_hello_with(fallback_scenario) => send_hello(),
             Incoming::Message(msg) => {
                 if let ServerMessage::Ready {
                     session: Some(session),

@@ -56,7 +56,7 @@ const ADMIN: &str = "bourse-load-admin-token";
 
 fn order(seq: u64) -> ClientMessage {
     // Alternate buys and sells of 0.001 BTC at 60,000: every second order trades with the first.
-    let side = if seq % 2 == 0 { "BUY" } else { "SELL" };
+    let side = if seq.is_multiple_of(2) { "BUY" } else { "SELL" };
     let spec = serde_json::from_value(serde_json::json!({
         "instrument": 0, "side": side, "type": "LIMIT", "price": "60000.00", "quantity": "0.001"
     }))
@@ -165,7 +165,7 @@ async fn rest_throughput(base: &str, key: &str, clients: usize, secs: u64) -> (u
             let mut seq = c as u64;
             while Instant::now() < stop {
                 seq += 1;
-                let side = if seq % 2 == 0 { "BUY" } else { "SELL" };
+                let side = if seq.is_multiple_of(2) { "BUY" } else { "SELL" };
                 let body = serde_json::json!({"symbol": "BTC-USDT", "side": side, "orderType": "LIMIT", "price": "60000.00", "quantity": "0.001"});
                 match http.post(&url).bearer_auth(&key).json(&body).send().await {
                     Ok(r) if r.status() == 200 => {

@@ -1,4 +1,4 @@
-use crate::JournalError;
+use crate::error::JournalError;
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 

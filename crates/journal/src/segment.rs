@@ -13,7 +13,7 @@
 //! configuration.
 
 use crate::codec::{decode_command, CodecError};
-use crate::JournalError;
+use crate::error::JournalError;
 use bourse_core::{Command, ExchangeConfig};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};

@@ -11,7 +11,7 @@
 //! half-written file under a final name. (A stray `.tmp` is deleted by the next write.)
 
 use crate::dir::sync_dir;
-use crate::JournalError;
+use crate::error::JournalError;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 

@@ -1,6 +1,6 @@
 use crate::dir::sync_dir;
+use crate::error::JournalError;
 use crate::segment::{encode_header, encode_record, segment_name, JournalHeader, Scan};
-use crate::JournalError;
 use bourse_core::{Command, ExchangeConfig};
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -123,7 +123,7 @@ impl JournalWriter {
         let path = dir.join(segment_name(first_seq));
         let header = encode_header(&JournalHeader {
             format: "bourse-journal".into(),
-            version: crate::JOURNAL_FORMAT,
+            version: crate::segment::JOURNAL_FORMAT,
             first_seq,
             config: config.clone(),
             meta: meta.clone(),

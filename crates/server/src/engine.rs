@@ -24,8 +24,8 @@
 
 use crate::config::{ENGINE_QUEUE_CAPACITY, MAX_BATCH_JOBS, MAX_SIM_STEPS_PER_BATCH};
 use crate::credentials::Credentials;
+use crate::meta::{MarketMeta, SnapshotRef};
 use crate::projections::Projections;
-use crate::recovery::{MarketMeta, SnapshotRef};
 use bourse_core::{AccountId, AssetId, Command, Event, Exchange, Sequenced, SequencedCommand};
 use bourse_journal::JournalWriter;
 use bourse_protocol::FrameBuilder;
@@ -377,7 +377,7 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// Assemble an engine (see [`crate::recovery::recover`]).
+    /// Assemble an engine (see `recovery::open`).
     pub fn new(
         state: State,
         journal: JournalWriter,
@@ -498,7 +498,7 @@ impl Engine {
         let seq = self.journal.next_seq() - 1;
         let exchange = self.state.sim.exchange().snapshot();
         let payload = postcard::to_stdvec(&SnapshotRef {
-            version: crate::recovery::SNAPSHOT_VERSION,
+            version: crate::meta::SNAPSHOT_VERSION,
             meta: &self.state.meta,
             exchange: &exchange,
             projections: &self.state.proj,

@@ -25,13 +25,16 @@ pub mod config;
 pub mod credentials;
 pub mod engine;
 pub mod error;
+pub mod gateway;
+pub mod meta;
 pub mod projections;
 pub mod recovery;
 pub mod rest;
 pub mod ws;
 
-pub use app::{app, AppState};
+pub use app::app;
 pub use config::{ConfigError, Limits, ServerConfig};
+pub use gateway::AppState;
 pub use recovery::{RecoveryReport, StartError};
 
 use std::net::SocketAddr;
@@ -45,7 +48,7 @@ pub struct Running {
     /// The admin token.
     pub admin_token: String,
     /// Scenario and seed of the market.
-    pub market: recovery::MarketMeta,
+    pub market: meta::MarketMeta,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     stats: std::sync::Arc<engine::Stats>,
     serve: tokio::task::JoinHandle<()>,

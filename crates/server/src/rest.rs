@@ -2,9 +2,9 @@
 //! milliseconds, ids as strings of digits. Every handler sends one job to the engine and answers
 //! when the job's batch is durable; errors are [`ApiError`]s.
 
-use crate::app::AppState;
 use crate::engine::State;
 use crate::error::{ApiError, ErrorBody};
+use crate::gateway::AppState;
 use crate::projections::{is_closed, OrderRecord, MAX_EXECUTIONS_PER_ACCOUNT};
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::extract::{Path, Query, State as AxState};
@@ -867,7 +867,7 @@ pub async fn guest(
     let name = clean_name(req.name.as_deref(), "")?;
     app.engine
         .call(move |st| {
-            let (account, token, name) = crate::app::new_guest(st, &name)?;
+            let (account, token, name) = crate::gateway::new_guest(st, &name)?;
             Ok(Json(NewAccountView {
                 account_id: account.to_string(),
                 name,

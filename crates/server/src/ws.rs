@@ -7,8 +7,8 @@
 //! disconnected (close code 1008, reason `too slow`) and never slows the engine, which only
 //! publishes to a bounded broadcast buffer.
 
-use crate::app::AppState;
 use crate::engine::{Published, State, TerminalSession};
+use crate::gateway::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State as AxState};
 use axum::response::{IntoResponse, Response};
@@ -245,7 +245,7 @@ fn hello(
                     )
                 }
             };
-            match crate::app::new_guest(st, &name) {
+            match crate::gateway::new_guest(st, &name) {
                 Ok(x) => x,
                 Err(e) => {
                     return (
