@@ -114,7 +114,9 @@ async fn ws_throughput(base: &str, n: u64, conns: usize, window: usize) -> Resul
             let reader = tokio::spawn(async move {
                 let mut acked = 0u64;
                 while acked < per {
-                    match rx.next().await {
+                    let next = tokio::time::timeout(Duration::from_secs(10), rx.next()).await;
+                    let Ok(next) = next else { break };
+                    match next {
                         Some(Ok(Message::Text(_))) => {
                             acked += 1;
                             s2.add_permits(1);

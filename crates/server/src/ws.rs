@@ -390,11 +390,39 @@ fn encode(msg: ServerMessage) -> Message {
 async fn terminal_session(socket: WebSocket, app: AppState, slot: IpSlot) {
     let (mut sink, mut stream) = socket.split();
     let (out, mut out_rx) = mpsc::channel::<Message>(TERMINAL_OUT_BUFFER);
+    // Pipelined answers, each with its in-flight permit: the permit is returned only once the
+    // answer is on the socket, so at most MAX_TERMINAL_IN_FLIGHT answers wait here and the
+    // channel (of that capacity) is never full.
+    type Answer = (Vec<ServerMessage>, tokio::sync::OwnedSemaphorePermit);
+    let (answers, mut answers_rx) = mpsc::channel::<Answer>(MAX_TERMINAL_IN_FLIGHT);
     let writer = tokio::spawn(async move {
-        while let Some(m) = out_rx.recv().await {
-            let closing = matches!(m, Message::Close(_));
-            if sink.send(m).await.is_err() || closing {
-                break;
+        let mut permits = Vec::new();
+        'run: loop {
+            tokio::select! {
+                m = out_rx.recv() => {
+                    let Some(m) = m else { break };
+                    let closing = matches!(m, Message::Close(_));
+                    if sink.send(m).await.is_err() || closing {
+                        break;
+                    }
+                }
+                a = answers_rx.recv() => {
+                    let Some((msgs, permit)) = a else { break };
+                    permits.push(permit);
+                    for m in msgs {
+                        if sink.feed(encode(m)).await.is_err() { break 'run; }
+                    }
+                    // Everything else already answered goes out in the same write.
+                    while permits.len() < 256 {
+                        let Ok((msgs, permit)) = answers_rx.try_recv() else { break };
+                        permits.push(permit);
+                        for m in msgs {
+                            if sink.feed(encode(m)).await.is_err() { break 'run; }
+                        }
+                    }
+                    if sink.flush().await.is_err() { break; }
+                    permits.clear();
+                }
             }
         }
     });
@@ -454,16 +482,12 @@ async fn terminal_session(socket: WebSocket, app: AppState, slot: IpSlot) {
                     break;
                 };
                 let seq = req.client_seq;
-                let tx = out.clone();
+                let tx = answers.clone();
                 let sent = app.engine.send(move |st| {
                     let replies = handle(st, id, req);
                     Box::new(move || {
-                        for m in replies {
-                            // Full only when the client stopped reading: the writer's
-                            // bound closes the connection below.
-                            let _ = tx.try_send(encode(m));
-                        }
-                        drop(permit);
+                        // Never full: one slot per permit (see `answers`).
+                        let _ = tx.try_send((replies, permit));
                     })
                 });
                 if sent.is_err() {
@@ -475,9 +499,6 @@ async fn terminal_session(socket: WebSocket, app: AppState, slot: IpSlot) {
                     if out.try_send(encode(m)).is_err() {
                         break;
                     }
-                }
-                if out.capacity() == 0 {
-                    break;
                 }
                 continue;
             }
@@ -500,6 +521,7 @@ async fn terminal_session(socket: WebSocket, app: AppState, slot: IpSlot) {
         });
     }
     drop(out);
+    drop(answers);
     let _ = writer.await;
     drop(slot);
 }
