@@ -58,6 +58,11 @@ pub struct Published {
     pub clock_ns: u64,
     /// When the batch's first command was applied (for the market data latency figure).
     pub applied_at: Instant,
+    /// For every instrument that traded in the batch: its current candle of every interval
+    /// (after the batch).
+    pub candles: Vec<(u32, bourse_core::Interval, bourse_core::Candle)>,
+    /// For every instrument that traded in the batch: its rolling 24-hour ticker.
+    pub tickers: Vec<(u32, bourse_core::Ticker24h)>,
     /// The public stream messages of the batch, rendered once by the first subscriber that
     /// needs them and shared by all: `(stream kind, instrument, JSON text)`.
     pub rendered: std::sync::OnceLock<Vec<(u8, u32, Arc<str>)>>,
@@ -484,10 +489,33 @@ impl Engine {
         for s in self.state.sessions.values_mut() {
             s.builder.on_events(&events);
         }
+        let traded: std::collections::BTreeSet<u32> = events
+            .iter()
+            .filter_map(|e| match &e.event {
+                Event::Trade(t) => Some(t.instrument),
+                _ => None,
+            })
+            .collect();
+        let now = self.state.sim.now_ns();
+        let ex = self.state.sim.exchange();
+        let mut candles = Vec::new();
+        let mut tickers = Vec::new();
+        for &i in &traded {
+            for iv in bourse_core::Interval::ALL {
+                if let Some(c) = ex.candles(i, iv, now, 1).pop() {
+                    candles.push((i, iv, c));
+                }
+            }
+            if let Some(t) = ex.ticker_24h(i, now) {
+                tickers.push((i, t));
+            }
+        }
         let _ = self.publish.send(Arc::new(Published {
             events,
             clock_ns: self.state.sim.now_ns(),
             applied_at: applied_at.unwrap_or_else(Instant::now),
+            candles,
+            tickers,
             rendered: std::sync::OnceLock::new(),
         }));
     }

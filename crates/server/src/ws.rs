@@ -532,7 +532,8 @@ async fn terminal_session(socket: WebSocket, app: AppState, slot: IpSlot) {
 #[derive(Debug, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case", deny_unknown_fields)]
 enum StreamRequest {
-    /// Add streams: `l2:SYMBOL`, `l1:SYMBOL`, `trades:SYMBOL`.
+    /// Add streams: `l2:SYMBOL`, `l1:SYMBOL`, `trades:SYMBOL`, `ticker:SYMBOL`,
+    /// `candles:SYMBOL:INTERVAL`.
     Subscribe { streams: Vec<String> },
     /// Remove streams.
     Unsubscribe { streams: Vec<String> },
@@ -547,12 +548,24 @@ enum Topic {
     L2(u32),
     L1(u32),
     Trades(u32),
+    /// Instrument and interval (ns).
+    Candles(u32, u64),
+    Ticker(u32),
 }
 
 fn parse_topic(cfg: &ExchangeConfig, s: &str) -> Result<Topic, String> {
     let (kind, sym) = s
         .split_once(':')
-        .ok_or_else(|| format!("a stream is KIND:SYMBOL (l2, l1, trades), got {s:?}"))?;
+        .ok_or_else(|| format!("a stream is KIND:SYMBOL (l2, l1, trades, ticker) or candles:SYMBOL:INTERVAL, got {s:?}"))?;
+    if kind == "candles" {
+        let (sym, iv) = sym.split_once(':').ok_or_else(|| format!("a candle stream is candles:SYMBOL:INTERVAL (1s, 1m, 5m, 15m, 1h, 4h, 1d), got {s:?}"))?;
+        let i = cfg
+            .instrument_by_symbol(sym)
+            .ok_or_else(|| format!("unknown symbol {sym:?}"))?;
+        let iv = bourse_core::Interval::parse(iv)
+            .ok_or_else(|| format!("unknown interval {iv:?} (1s, 1m, 5m, 15m, 1h, 4h, 1d)"))?;
+        return Ok(Topic::Candles(i, iv.nanos()));
+    }
     let i = cfg
         .instrument_by_symbol(sym)
         .ok_or_else(|| format!("unknown symbol {sym:?}"))?;
@@ -560,7 +573,10 @@ fn parse_topic(cfg: &ExchangeConfig, s: &str) -> Result<Topic, String> {
         "l2" => Ok(Topic::L2(i)),
         "l1" => Ok(Topic::L1(i)),
         "trades" => Ok(Topic::Trades(i)),
-        _ => Err(format!("unknown stream kind {kind:?} (l2, l1, trades)")),
+        "ticker" => Ok(Topic::Ticker(i)),
+        _ => Err(format!(
+            "unknown stream kind {kind:?} (l2, l1, trades, ticker, candles)"
+        )),
     }
 }
 
@@ -584,6 +600,15 @@ impl Topic {
             Topic::L2(i) => (0, i),
             Topic::L1(i) => (1, i),
             Topic::Trades(i) => (2, i),
+            // Candle keys: 10 + the interval's index in `Interval::ALL`.
+            Topic::Candles(i, ns) => (
+                10 + bourse_core::Interval::ALL
+                    .iter()
+                    .position(|v| v.nanos() == ns)
+                    .unwrap_or(0) as u8,
+                i,
+            ),
+            Topic::Ticker(i) => (3, i),
         }
     }
 }
@@ -629,6 +654,27 @@ fn render_public(cfg: &ExchangeConfig, batch: &Published) -> Vec<(u8, u32, std::
             _ => continue,
         };
         out.push((key.0, key.1, std::sync::Arc::from(v.to_string())));
+    }
+    for (i, iv, c) in &batch.candles {
+        let k = 10
+            + bourse_core::Interval::ALL
+                .iter()
+                .position(|v| v == iv)
+                .unwrap_or(0) as u8;
+        let qa = cfg.instruments[*i as usize].quote;
+        let v = json!({"stream": format!("candles:{}:{}", cfg.instruments[*i as usize].symbol, iv.label()), "data": {
+            "openTime": c.open_time_ns / 1_000_000, "open": px(cfg, *i, c.open), "high": px(cfg, *i, c.high),
+            "low": px(cfg, *i, c.low), "close": px(cfg, *i, c.close), "volume": qty(cfg, *i, c.volume),
+            "quoteVolume": units(cfg, qa, c.quote_volume), "trades": c.trades}});
+        out.push((k, *i, std::sync::Arc::from(v.to_string())));
+    }
+    for (i, t) in &batch.tickers {
+        let qa = cfg.instruments[*i as usize].quote;
+        let v = json!({"stream": format!("ticker:{}", cfg.instruments[*i as usize].symbol), "data": {
+            "last": px(cfg, *i, t.last), "open": px(cfg, *i, t.open), "high": px(cfg, *i, t.high), "low": px(cfg, *i, t.low),
+            "volume": qty(cfg, *i, t.volume), "quoteVolume": units(cfg, qa, t.quote_volume), "trades": t.trades,
+            "changeBps": t.change_bps}});
+        out.push((3, *i, std::sync::Arc::from(v.to_string())));
     }
     out
 }

@@ -286,7 +286,7 @@ async fn streams_continue_the_rest_snapshot_and_carry_private_executions() {
         .await
         .unwrap();
     ws.send(Message::Text(
-        json!({"op": "subscribe", "streams": ["l2:BTC-USDT", "trades:BTC-USDT"]})
+        json!({"op": "subscribe", "streams": ["l2:BTC-USDT", "trades:BTC-USDT", "candles:BTC-USDT:1m", "ticker:BTC-USDT"]})
             .to_string()
             .into(),
     ))
@@ -316,10 +316,12 @@ async fn streams_continue_the_rest_snapshot_and_carry_private_executions() {
         .await,
         200
     );
-    let (mut l2, mut trade, mut exec) = (None, None, None);
-    while l2.is_none() || trade.is_none() || exec.is_none() {
+    let (mut l2, mut trade, mut exec, mut candle, mut tick) = (None, None, None, None, None);
+    while l2.is_none() || trade.is_none() || exec.is_none() || candle.is_none() || tick.is_none() {
         let m = next_json(&mut ws).await;
         match m["stream"].as_str() {
+            Some("candles:BTC-USDT:1m") => candle = Some(m["data"].clone()),
+            Some("ticker:BTC-USDT") => tick = Some(m["data"].clone()),
             Some("l2:BTC-USDT") => l2 = l2.or(Some(m["data"].clone())),
             Some("trades:BTC-USDT") => trade = Some(m["data"].clone()),
             Some("executions") if m["data"]["execType"] == "TRADE" => {
@@ -343,11 +345,135 @@ async fn streams_continue_the_rest_snapshot_and_carry_private_executions() {
         ("60000".parse().unwrap(), "0.06".parse().unwrap())
     );
     assert_eq!(trade.unwrap()["side"], "BUY");
+    // One trade of 0.04 at 60,000 so far: the minute's candle and the ticker say so.
+    let candle = candle.unwrap();
+    assert_eq!(candle["trades"], 1);
+    assert_eq!(
+        candle["volume"]
+            .as_str()
+            .unwrap()
+            .parse::<Decimal>()
+            .unwrap(),
+        "0.04".parse::<Decimal>().unwrap()
+    );
+    assert_eq!(
+        candle["close"]
+            .as_str()
+            .unwrap()
+            .parse::<Decimal>()
+            .unwrap(),
+        "60000".parse::<Decimal>().unwrap()
+    );
+    let tick = tick.unwrap();
+    assert_eq!(tick["trades"], 1);
+    assert_eq!(
+        tick["quoteVolume"]
+            .as_str()
+            .unwrap()
+            .parse::<Decimal>()
+            .unwrap(),
+        "2400".parse::<Decimal>().unwrap()
+    );
     let exec = exec.unwrap();
     assert_eq!(exec["status"], "FILLED");
     assert_eq!(
         exec["fee"].as_str().unwrap().parse::<Decimal>().unwrap(),
         "2.4".parse::<Decimal>().unwrap()
     );
+    srv.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_client_that_never_reads_is_disconnected_and_others_keep_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = cfg(dir.path());
+    c.limits.rest_per_key_per_sec = 1_000_000;
+    c.limits.rest_per_ip_per_sec = 1_000_000;
+    let srv = start(c).await.unwrap();
+    let base = format!("http://{}", srv.addr);
+    let http = reqwest::Client::new();
+    let v: Value = http
+        .post(format!("{base}/v1/admin/accounts"))
+        .bearer_auth(ADMIN)
+        .json(&json!({"name": "mm", "deposits": {"BTC": "1000", "USDT": "100000000"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = v["apiKey"].as_str().unwrap().to_string();
+    // The sleeper subscribes and then never reads; the reader reads everything.
+    let url = format!("ws://{}/ws/stream", srv.addr);
+    let (mut sleeper, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    let (mut reader, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    for ws in [&mut sleeper, &mut reader] {
+        ws.send(Message::Text(json!({"op": "subscribe", "streams": ["l2:BTC-USDT", "trades:BTC-USDT", "l1:BTC-USDT"]}).to_string().into())).await.unwrap();
+    }
+    assert_eq!(next_json(&mut reader).await["result"], "subscribed");
+    let counter = tokio::spawn(async move {
+        let mut n = 0u64;
+        while let Ok(Some(Ok(_))) =
+            tokio::time::timeout(std::time::Duration::from_secs(5), reader.next()).await
+        {
+            n += 1;
+        }
+        n
+    });
+    // Trades until the sleeper's buffers overflow: 40,000 orders, pairs that trade.
+    let mut tasks = Vec::new();
+    for c in 0..16u64 {
+        let http = http.clone();
+        let key = key.clone();
+        let url = format!("{base}/v1/order");
+        tasks.push(tokio::spawn(async move {
+            for k in 0..2_500u64 {
+                let side = if (c + k) % 2 == 0 { "BUY" } else { "SELL" };
+                let r = http.post(&url).bearer_auth(&key).json(&json!({"symbol": "BTC-USDT", "side": side, "orderType": "LIMIT", "price": "60000.00", "quantity": "0.001"})).send().await.unwrap();
+                assert_eq!(r.status(), 200);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    // The sleeper was closed by the server: reading now ends with a close (after what was
+    // buffered), within a bounded number of messages.
+    let mut closed = false;
+    for _ in 0..200_000 {
+        match tokio::time::timeout(std::time::Duration::from_secs(5), sleeper.next()).await {
+            Ok(Some(Ok(Message::Close(f)))) => {
+                closed = true;
+                if let Some(f) = f {
+                    assert_eq!(f.reason.as_str(), "too slow");
+                }
+                break;
+            }
+            Ok(Some(Ok(_))) => continue,
+            _ => {
+                closed = true;
+                break;
+            }
+        }
+    }
+    assert!(
+        closed,
+        "the server disconnected the client that did not read"
+    );
+    let seen = counter.await.unwrap();
+    // 20,000 trades, each with its L2 diff and L1 change: the reader saw them all.
+    assert!(
+        seen >= 20_000 * 2,
+        "the reading client kept up: {seen} messages"
+    );
+    let h: Value = http
+        .get(format!("{base}/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(h["status"], "ok");
     srv.stop().await.unwrap();
 }

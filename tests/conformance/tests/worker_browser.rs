@@ -384,10 +384,12 @@ fn ready_handshake() {
         scenarios,
         sim: state,
         market,
+        session,
     } = decode_server(&through_js_string(&encode_server(&out[0]))).unwrap()
     else {
         panic!("expected Ready, got {out:?}");
     };
+    assert_eq!(session, None, "a Web Worker has no shared session");
     assert_eq!(version, PROTOCOL_VERSION);
     assert_eq!(&config, w.exchange().config());
     // The human's account is the newest one, funded with 100,000 USDT and 2 BTC.
