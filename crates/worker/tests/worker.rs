@@ -111,10 +111,15 @@ fn ready_is_first_and_carries_version_config_and_funded_human() {
         scenarios,
         sim,
         market,
+        session,
     }] = out.as_slice()
     else {
         panic!("expected Ready, got {out:?}");
     };
+    assert_eq!(
+        *session, None,
+        "the worker's page is the only user: no shared session"
+    );
     assert_eq!(*version, PROTOCOL_VERSION);
     assert_eq!(config, w.exchange().config());
     assert_eq!(*human_account, w.human_account());
