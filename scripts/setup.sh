@@ -38,3 +38,16 @@ fi
 
 # npm packages of package-lock.json: lightweight-charts, binaryen (wasm-opt 132), playwright-core.
 bash "$(dirname "$0")/npm-deps.sh"
+
+# The bounded schemathesis run of the server's OpenAPI document (tests/schemathesis): a virtual
+# environment from the pinned requirements file.
+VENV=target/schemathesis-venv
+REQ=tests/schemathesis/requirements.txt
+cd "$(dirname "$0")/.."
+if ! cmp -s "$REQ" "$VENV/requirements.txt" 2>/dev/null; then
+  log "installing schemathesis into $VENV (pinned: $REQ)"
+  rm -rf "$VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q -r "$REQ"
+  cp "$REQ" "$VENV/requirements.txt"
+fi

@@ -38,3 +38,6 @@ node --test tests/e2e/terminal.test.mjs
 echo "== bourse serve end to end: two visitors in Chromium against a real server (dist/ from --web-dir)"
 cargo build -p bourse
 node --test tests/e2e/server.test.mjs
+
+echo "== schemathesis against /openapi.json of a real bourse serve (bounded: 10 examples per operation)"
+bash tests/schemathesis/run.sh
