@@ -82,27 +82,29 @@ async fn sigkill_loses_no_acknowledged_order_and_replay_matches_recovery() {
         .build()
         .unwrap();
     let mut srv = spawn(dir.path());
-    let acct: Value = http
-        .post(format!("{}/v1/admin/accounts", srv.base))
-        .bearer_auth(ADMIN)
-        .json(&json!({"name": "crash", "deposits": {"BTC": "1"}}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let key = acct["apiKey"].as_str().unwrap().to_string();
-    let mut acked: Vec<String> = Vec::new();
+    // One account per round, so that no round places more orders than an account's history
+    // keeps (the newest 1,000 closed orders, bourse_server::projections): a 404 is then a loss.
+    let mut acked: Vec<(String, String)> = Vec::new();
     let mut rng: u64 = 0x9E37_79B9_7F4A_7C15;
     for round in 0..kills {
+        let acct: Value = http
+            .post(format!("{}/v1/admin/accounts", srv.base))
+            .bearer_auth(ADMIN)
+            .json(&json!({"name": format!("crash-{round}"), "deposits": {"BTC": "1"}}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let key = acct["apiKey"].as_str().unwrap().to_string();
         // Orders above the market (they mostly rest): 0.001 BTC each.
         let base = srv.base.clone();
         let k = key.clone();
         let h = http.clone();
         let client = tokio::spawn(async move {
             let mut ok = Vec::new();
-            for n in 0..10_000u32 {
+            for n in 0..900u32 {
                 let body = if n % 7 == 6 {
                     // Now and then cancel everything, so that open orders stay few.
                     match h
@@ -144,7 +146,7 @@ async fn sigkill_loses_no_acknowledged_order_and_replay_matches_recovery() {
         srv.child.kill().unwrap(); // SIGKILL
         srv.child.wait().unwrap();
         let this_round = client.await.unwrap();
-        acked.extend(this_round.iter().cloned());
+        acked.extend(this_round.iter().map(|id| (key.clone(), id.clone())));
         srv = spawn(dir.path());
         assert!(
             srv.lines.iter().any(|l| l.starts_with("recovered")),
@@ -235,12 +237,11 @@ async fn sigkill_loses_no_acknowledged_order_and_replay_matches_recovery() {
         "the client got orders through: {}",
         acked.len()
     );
-    // Every acknowledged order of every round, once more at the end, as far as the history keeps
-    // closed orders (the newest 1,000 per account, bourse_server::projections).
-    for id in &acked[acked.len().saturating_sub(900)..] {
+    // Every acknowledged order of every round, once more at the end.
+    for (key, id) in &acked {
         let r = http
             .get(format!("{}/v1/order/{id}", srv.base))
-            .bearer_auth(&key)
+            .bearer_auth(key)
             .send()
             .await
             .unwrap();
