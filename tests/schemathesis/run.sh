@@ -23,4 +23,5 @@ done
 timeout 300 "$VENV/bin/schemathesis" run "http://$ADDR/openapi.json" --experimental=openapi-3.1 \
   --checks not_a_server_error,response_schema_conformance \
   --hypothesis-max-examples 10 --hypothesis-seed 1 --hypothesis-deadline none \
+  --hypothesis-database none \
   -H "Authorization: Bearer $TOKEN"
