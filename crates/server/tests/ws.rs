@@ -450,10 +450,13 @@ async fn a_stream_client_that_never_reads_is_disconnected_and_others_keep_up() {
                 break;
             }
             Ok(Some(Ok(_))) => continue,
-            _ => {
+            // The connection ended (reset or end of stream): closed by the server.
+            Ok(Some(Err(_))) | Ok(None) => {
                 closed = true;
                 break;
             }
+            // Still open, with nothing more to read: the server did not disconnect it.
+            Err(_) => break,
         }
     }
     assert!(
