@@ -54,8 +54,6 @@ pub struct Job(pub Box<dyn FnOnce(&mut State) -> Release + Send>);
 pub struct Published {
     /// The events, in output sequence order.
     pub events: Vec<Sequenced>,
-    /// Market clock at publication, ns.
-    pub clock_ns: u64,
     /// When the batch's first command was applied (for the market data latency figure).
     pub applied_at: Instant,
     /// For every instrument that traded in the batch: its current candle of every interval
@@ -512,7 +510,6 @@ impl Engine {
         }
         let _ = self.publish.send(Arc::new(Published {
             events,
-            clock_ns: self.state.sim.now_ns(),
             applied_at: applied_at.unwrap_or_else(Instant::now),
             candles,
             tickers,

@@ -11,8 +11,8 @@ use axum::extract::{Path, Query, State as AxState};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use bourse_core::{
-    from_grid, unit_step, AccountId, Command, Event, ExecType, InstrumentId, Interval, OrderRef,
-    OrderSpec, OrderStatus, OrderType, Reason, Sequenced, Side, StpMode, TimeInForce,
+    from_grid, unit_step, AccountId, Command, Event, ExchangeConfig, ExecType, InstrumentId,
+    Interval, OrderRef, OrderSpec, OrderType, Reason, Sequenced, Side, StpMode, TimeInForce,
 };
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -88,22 +88,32 @@ fn symbol(st: &State, i: InstrumentId) -> String {
         .clone()
 }
 
-/// `ticks` as a price of instrument `i`.
-pub fn price_str(st: &State, i: InstrumentId, ticks: i64) -> String {
-    let spec = &st.exchange().config().instruments[i as usize];
-    from_grid(ticks, spec.tick_size).to_string()
+/// `ticks` as a price of instrument `i` (quote per base, on its tick grid).
+pub fn price_of(cfg: &ExchangeConfig, i: InstrumentId, ticks: i64) -> String {
+    from_grid(ticks, cfg.instruments[i as usize].tick_size).to_string()
 }
 
-/// `lots` as a quantity of instrument `i`.
-pub fn qty_str(st: &State, i: InstrumentId, lots: u64) -> String {
-    let spec = &st.exchange().config().instruments[i as usize];
-    from_grid(lots as i64, spec.lot_size).to_string()
+/// `lots` as a quantity of instrument `i` (base, on its lot grid).
+pub fn qty_of(cfg: &ExchangeConfig, i: InstrumentId, lots: u64) -> String {
+    from_grid(lots as i64, cfg.instruments[i as usize].lot_size).to_string()
 }
 
-/// `units` of asset `a` in whole coins.
-pub fn units_str(st: &State, a: u32, units: u64) -> String {
-    let d = st.exchange().config().assets[a as usize].decimals;
+/// `units` (smallest units) of asset `a` in whole coins.
+pub fn coins_of(cfg: &ExchangeConfig, a: u32, units: u64) -> String {
+    let d = cfg.assets[a as usize].decimals;
     from_grid(units.min(i64::MAX as u64) as i64, unit_step(d)).to_string()
+}
+
+fn price_str(st: &State, i: InstrumentId, ticks: i64) -> String {
+    price_of(st.exchange().config(), i, ticks)
+}
+
+fn qty_str(st: &State, i: InstrumentId, lots: u64) -> String {
+    qty_of(st.exchange().config(), i, lots)
+}
+
+fn units_str(st: &State, a: u32, units: u64) -> String {
+    coins_of(st.exchange().config(), a, units)
 }
 
 fn quote_asset(st: &State, i: InstrumentId) -> u32 {
@@ -779,6 +789,15 @@ pub struct AccountView {
     pub open_orders: usize,
 }
 
+fn account_view(st: &State, account: AccountId) -> AccountView {
+    AccountView {
+        account_id: account.to_string(),
+        name: st.creds.name_of(account).unwrap_or("").to_string(),
+        balances: balances(st, account),
+        open_orders: st.exchange().open_orders_of(account).len(),
+    }
+}
+
 fn balances(st: &State, account: AccountId) -> Vec<BalanceView> {
     let ex = st.exchange();
     (0..ex.config().assets.len() as u32)
@@ -804,12 +823,7 @@ pub async fn account(
     app.engine
         .call(move |st| {
             let account = account_of(st, &token)?;
-            Ok(Json(AccountView {
-                account_id: account.to_string(),
-                name: st.creds.name_of(account).unwrap_or("").to_string(),
-                balances: balances(st, account),
-                open_orders: st.exchange().open_orders_of(account).len(),
-            }))
+            Ok(Json(account_view(st, account)))
         })
         .await?
 }
@@ -1483,12 +1497,7 @@ async fn transfer(
             if let Some(r) = rejection(&events) {
                 return Err(ApiError::from_reason(r, "the transfer was refused"));
             }
-            Ok(Json(AccountView {
-                account_id: account.to_string(),
-                name: st.creds.name_of(account).unwrap_or("").to_string(),
-                balances: balances(st, account),
-                open_orders: st.exchange().open_orders_of(account).len(),
-            }))
+            Ok(Json(account_view(st, account)))
         })
         .await?
 }
@@ -1741,17 +1750,6 @@ pub async fn admin_accounts(
         })
         .await?
 }
-
-/// Order status names, for documentation.
-pub const ORDER_STATUSES: [OrderStatus; 7] = [
-    OrderStatus::New,
-    OrderStatus::PartiallyFilled,
-    OrderStatus::Filled,
-    OrderStatus::Canceled,
-    OrderStatus::Rejected,
-    OrderStatus::Expired,
-    OrderStatus::ExpiredInMatch,
-];
 
 /// Server statistics for the operator and the load generator.
 #[derive(Debug, Serialize, ToSchema)]

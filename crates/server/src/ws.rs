@@ -12,7 +12,7 @@ use crate::gateway::AppState;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{ConnectInfo, State as AxState};
 use axum::response::{IntoResponse, Response};
-use bourse_core::{from_grid, unit_step, AccountId, Event, ExchangeConfig, Side};
+use bourse_core::{AccountId, Event, ExchangeConfig, Side};
 use bourse_protocol::{
     command_outcome, decode_client, encode_frame, encode_server, ClientMessage, ClientRequest,
     FrameBuilder, RejectReason, ScenarioInfo, ServerMessage, SessionInfo, SimControl, SimState,
@@ -580,19 +580,7 @@ fn parse_topic(cfg: &ExchangeConfig, s: &str) -> Result<Topic, String> {
     }
 }
 
-fn px(cfg: &ExchangeConfig, i: u32, t: i64) -> String {
-    from_grid(t, cfg.instruments[i as usize].tick_size).to_string()
-}
-fn qty(cfg: &ExchangeConfig, i: u32, l: u64) -> String {
-    from_grid(l as i64, cfg.instruments[i as usize].lot_size).to_string()
-}
-fn units(cfg: &ExchangeConfig, a: u32, u: u64) -> String {
-    from_grid(
-        u.min(i64::MAX as u64) as i64,
-        unit_step(cfg.assets[a as usize].decimals),
-    )
-    .to_string()
-}
+use crate::rest::{coins_of as units, price_of as px, qty_of as qty};
 
 impl Topic {
     fn key(self) -> (u8, u32) {
