@@ -2,7 +2,8 @@
 // 127.0.0.1 (ephemeral port, temporary data directory), two pages in headless Chromium
 // (playwright-core) as two visitors. Each signs in as its own guest; an order placed in page A
 // appears in page B's ladder; B does not see A's orders; a reload keeps A's account; the
-// simulation controls are read-only for guests. Run: node --test tests/e2e/server.test.mjs after
+// simulation controls are read-only for guests; a first visit without `?name=` asks for a name in
+// a dialog; the admin's Reset starts a new round (orders cancelled, opening funds back). Run: node --test tests/e2e/server.test.mjs after
 // `trunk build --release` and `cargo build -p bourse` (scripts/test.sh does both). The server is
 // stopped at the end; every wait is bounded.
 import { test, before, after } from 'node:test';
@@ -18,12 +19,14 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const BIN = process.env.BOURSE_BIN ?? path.join(ROOT, 'target', 'debug', 'bourse');
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
   '--disable-component-update'];
+const ADMIN = 'ba_e2e-admin-token-0000000000000000';
 let proc, base, browser, dataDir;
 
 before(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bourse-e2e-'));
   proc = spawn(BIN, ['serve', '--addr', '127.0.0.1:0', '--scenario', 'calm', '--seed', '3',
-    '--data-dir', dataDir, '--web-dir', path.join(ROOT, 'dist')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    '--data-dir', dataDir, '--web-dir', path.join(ROOT, 'dist')],
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BOURSE_ADMIN_TOKEN: ADMIN } });
   base = await new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`bourse serve did not start: ${out}`)), 20000);
@@ -116,4 +119,60 @@ test('two visitors share one book: A\'s order shows in B\'s ladder, B cannot see
   assert.deepEqual([...a.errors, ...b.errors], []);
   await a.page.context().close();
   await b.page.context().close();
+});
+
+const balanceCell = (page, asset, col) => page.getByRole('table', { name: 'Balances' })
+  .locator('tbody tr', { has: page.locator('th', { hasText: new RegExp(`^${asset}$`) }) })
+  .locator('td.num').nth(col);
+
+test('a first visit asks for a name; the admin\'s Reset cancels the visitor\'s order and gives back the faucet', async () => {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.addInitScript(() => localStorage.setItem('bourse.help.dismissed', '1'));
+  await page.goto(`${base}/`);
+  const dialog = page.getByRole('dialog', { name: 'Join the market' });
+  await dialog.waitFor({ timeout: 15000 });
+  // The name field has the focus: real key presses go into it; Enter joins.
+  await page.keyboard.type('Zoë K', { delay: 20 });
+  assert.equal(await dialog.getByLabel(/Your name/).inputValue(), 'Zoë K');
+  fs.mkdirSync(path.join(ROOT, 'target', 'e2e'), { recursive: true });
+  await page.screenshot({ path: path.join(ROOT, 'target', 'e2e', 'server-join.png') });
+  await page.keyboard.press('Enter');
+  await dialog.waitFor({ state: 'hidden', timeout: 5000 });
+  await book(page).locator('tbody.bids tr:not(.empty)').first().waitFor({ timeout: 15000 });
+  assert.match(await session(page).innerText(), /^Zoë K · account \d+$/);
+  assert.equal(Number(await balanceCell(page, 'BTC', 2).getAttribute('data-exact')), 2);
+
+  // Zoë rests a sell far above the market: 0.01111 BTC locked.
+  const price = (Number(await bestAsk(page)) + 0.5).toFixed(2);
+  await page.getByRole('radio', { name: 'Sell' }).check();
+  await typeInto(page.getByLabel('Price', { exact: true }), price);
+  await typeInto(page.getByLabel('Quantity', { exact: true }), '0.01111');
+  await page.getByLabel('Quantity', { exact: true }).press('Enter');
+  const mine = page.getByRole('table', { name: 'Open orders' }).locator('tbody tr', { hasText: price });
+  await mine.waitFor({ timeout: 10000 });
+  assert.equal(Number(await balanceCell(page, 'BTC', 1).getAttribute('data-exact')), 0.01111);
+
+  // The admin (token in the fragment) has the controls and resets the market.
+  const adminCtx = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+  const admin = await adminCtx.newPage();
+  admin.on('pageerror', (e) => errors.push(e.message));
+  await admin.addInitScript(() => localStorage.setItem('bourse.help.dismissed', '1'));
+  await admin.goto(`${base}/#admin=${ADMIN}`);
+  await book(admin).locator('tbody.bids tr:not(.empty)').first().waitFor({ timeout: 15000 });
+  const reset = admin.getByRole('button', { name: 'Reset' });
+  assert.equal(await reset.isDisabled(), false, 'the admin controls the simulation');
+  await reset.click();
+  await mine.waitFor({ state: 'detached', timeout: 10000 });
+  await page.waitForFunction(() => {
+    const row = [...document.querySelectorAll('table[aria-label="Balances"] tbody tr')]
+      .find((r) => r.querySelector('th')?.textContent === 'BTC');
+    const cells = row ? row.querySelectorAll('td.num') : [];
+    return cells.length === 3 && Number(cells[1].dataset.exact) === 0 && Number(cells[2].dataset.exact) === 2;
+  }, null, { timeout: 10000 });
+  assert.deepEqual(errors, []);
+  await context.close();
+  await adminCtx.close();
 });

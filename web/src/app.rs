@@ -5,6 +5,7 @@ use crate::candles::CandlePanel;
 use crate::depth::DepthChart;
 use crate::entry::OrderEntry;
 use crate::help::Help;
+use crate::join::JoinDialog;
 use crate::l3::L3View;
 use crate::ladder::Ladder;
 use crate::store::Store;
@@ -44,6 +45,7 @@ pub fn App() -> impl IntoView {
             <section class="panel p-tables" aria-label="Account panel"><Tables /></section>
             <Toasts />
             <Help />
+            <JoinDialog />
         </div>
     }
 }

@@ -19,6 +19,12 @@ pub fn open_help() {
     }
 }
 
+/// The introduction when the market runs in the tab.
+const LOCAL_INTRO: &str = "A simulated market trades in this tab: market makers, noise traders, momentum and value traders, all in WebAssembly. You have 100,000 USDT, 2 BTC and 40 ETH to trade with. Click a price in the order book to use it, type a quantity, press Buy or Sell (or Enter). Nothing leaves your browser.";
+
+/// The introduction on a shared server.
+const SHARED_INTRO: &str = "This market runs on a shared server: everyone connected trades in the same order book, with simulated market makers, noise traders, momentum and value traders. Your guest account holds what the server's faucet gave it. Click a price in the order book to use it, type a quantity, press Buy or Sell (or Enter). Only the server's admin can pause, change the speed or reset the market.";
+
 /// The glossary: (term, meaning).
 pub const GLOSSARY: &[(&str, &str)] = &[
     ("Bid / ask", "A bid is an order to buy, an ask (offer) an order to sell. The highest bid and the lowest ask are the best prices; the order book lists all of them."),
@@ -60,7 +66,7 @@ pub fn Help() -> impl IntoView {
             <div class="help-backdrop" on:click=move |_| close()></div>
             <div class="help" role="dialog" aria-modal="true" aria-label="Help" on:keydown=on_key>
                 <h2>"Bourse: a live exchange in your browser"</h2>
-                <p>"A simulated market trades in this tab: market makers, noise traders, momentum and value traders, all in WebAssembly. You have 100,000 USDT, 2 BTC and 40 ETH to trade with. Click a price in the order book to use it, type a quantity, press Buy or Sell (or Enter). Nothing leaves your browser."</p>
+                <p>{if crate::startup::server_url().is_some() { SHARED_INTRO } else { LOCAL_INTRO }}</p>
                 <dl>
                     {GLOSSARY.iter().map(|(t, d)| view! { <dt>{*t}</dt><dd>{*d}</dd> }).collect_view()}
                 </dl>

@@ -47,6 +47,7 @@ pub mod format;
 pub mod help;
 pub mod inputs;
 pub mod intent;
+pub mod join;
 pub mod l3;
 pub mod ladder;
 pub mod model;

@@ -249,21 +249,26 @@ pub fn start(store: Store) {
     raf_loop();
 }
 
-/// On a shared server: sign in (the kept token, else a new guest named by `?name=`), and on every
-/// `Ready` subscribe and load history; the simulation's speed and play state are the server's.
+/// On a shared server: sign in (the kept token, else a new guest named by `?name=` or, for a
+/// first visit without one, by the join dialog), and on every `Ready` subscribe and load history;
+/// the simulation's speed and play state are the server's.
 fn start_on_server(store: Store, url: String) {
     let token = crate::browser::stored(&crate::api::token_key(&url)).filter(|t| !t.is_empty());
-    let login = bourse_protocol::Login {
-        token,
-        name: query_param("name"),
-        admin: admin_token(),
+    let (name, admin) = (query_param("name"), admin_token());
+    let connect = move |token: Option<String>, name: Option<String>, admin: Option<String>| {
+        let login = bourse_protocol::Login { token, name, admin };
+        Api::connect(
+            store,
+            None,
+            DEFAULT_SCENARIO,
+            crate::api::Home::Server { url, login },
+        );
     };
-    Api::connect(
-        store,
-        None,
-        DEFAULT_SCENARIO,
-        crate::api::Home::Server { url, login },
-    );
+    if token.is_none() && name.is_none() && admin.is_none() {
+        crate::join::ask(move |name| connect(None, name, None));
+    } else {
+        connect(token, name, admin);
+    }
     let wanted = query_param("instrument");
     let first = StoredValue::new(true);
     Effect::new(move |_| {

@@ -217,7 +217,11 @@ pub fn SimBar(
                 <input class="seed" type="text" inputmode="numeric" aria-label="Seed" prop:value=seed_input
                     on:input=move |ev| seed_input.set(event_target_value(&ev)) />
             </label>
-            <button on:click=reset title="Start the chosen scenario again from the seed (15 virtual minutes of warm-up, then handed to you)">"Reset"</button>
+            <button on:click=reset title=move || if crate::startup::server_url().is_some() {
+                "Start a new round of the shared market: every open order is cancelled and every account gets back what it was opened with (admin only)"
+            } else {
+                "Start the chosen scenario again from the seed (15 virtual minutes of warm-up, then handed to you)"
+            }>"Reset"</button>
             </fieldset>
             <span class="stat clock" aria-label="Simulation clock" title="Virtual time (UTC)">{move || hms(store.readouts.with(|r| r.clock_ns))} " UTC"</span>
             <span class="stat" title="Simulation steps run (participant wake-ups and scripted actions; the exchange events they caused are counted by seq)">"steps " <output class="fixed-w" aria-label="Simulation steps">{move || store.readouts.with(|r| r.steps)}</output></span>

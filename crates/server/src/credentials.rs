@@ -8,7 +8,8 @@
 //! holds the account's creation). A torn last line (a crash mid-write) was never handed out and
 //! is ignored at load; a bad line elsewhere stops start-up.
 
-use bourse_core::AccountId;
+use bourse_core::{AccountId, AssetId};
+use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
@@ -33,6 +34,9 @@ struct Line {
     key: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     secret: Option<String>,
+    /// What the account was opened with, `(asset, whole coins)`: what an admin reset gives back.
+    #[serde(default)]
+    funding: Vec<(AssetId, Decimal)>,
 }
 
 /// Why the credentials file cannot be used.
@@ -65,6 +69,7 @@ pub struct Credentials {
     by_key: HashMap<String, AccountId>,
     secrets: HashMap<String, String>,
     names: BTreeMap<AccountId, String>,
+    funding: BTreeMap<AccountId, Vec<(AssetId, Decimal)>>,
     pending: Vec<u8>,
 }
 
@@ -102,6 +107,7 @@ impl Credentials {
         let mut by_key = HashMap::new();
         let mut secrets = HashMap::new();
         let mut names = BTreeMap::new();
+        let mut funding = BTreeMap::new();
         // Only newline-terminated lines were ever flushed whole.
         let complete = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         for (i, raw) in text[..complete].split(|&b| b == b'\n').enumerate() {
@@ -119,6 +125,7 @@ impl Credentials {
                 secrets.insert(line.key, s);
             }
             names.insert(line.account, line.name);
+            funding.insert(line.account, line.funding);
         }
         let file = OpenOptions::new()
             .create(true)
@@ -134,17 +141,20 @@ impl Credentials {
             by_key,
             secrets,
             names,
+            funding,
             pending: Vec::new(),
         })
     }
 
-    /// Add a credential for `account` (durable at the next [`flush`](Self::flush)); returns the
-    /// key (`bg_…` for guests, `bk_…` for API keys) and, for API keys, the secret.
+    /// Add a credential for `account`, opened with `funding` (`(asset, whole coins)`), durable at
+    /// the next [`flush`](Self::flush); returns the key (`bg_…` for guests, `bk_…` for API keys)
+    /// and, for API keys, the secret.
     pub fn add(
         &mut self,
         kind: CredentialKind,
         account: AccountId,
         name: &str,
+        funding: &[(AssetId, Decimal)],
     ) -> (String, Option<String>) {
         let key = match kind {
             CredentialKind::Guest => format!("bg_{}", random_hex(16)),
@@ -157,6 +167,7 @@ impl Credentials {
             name: name.to_string(),
             key: key.clone(),
             secret: secret.clone(),
+            funding: funding.to_vec(),
         };
         serde_json::to_writer(&mut self.pending, &line).expect("a credential line serializes");
         self.pending.push(b'\n');
@@ -165,6 +176,7 @@ impl Credentials {
             self.secrets.insert(key.clone(), s.clone());
         }
         self.names.insert(account, name.to_string());
+        self.funding.insert(account, funding.to_vec());
         (key, secret)
     }
 
@@ -199,5 +211,11 @@ impl Credentials {
     /// The name given to an account.
     pub fn name_of(&self, account: AccountId) -> Option<&str> {
         self.names.get(&account).map(String::as_str)
+    }
+
+    /// Every account with a credential and what it was opened with (`(asset, whole coins)`),
+    /// in account order.
+    pub fn funding(&self) -> &BTreeMap<AccountId, Vec<(AssetId, Decimal)>> {
+        &self.funding
     }
 }

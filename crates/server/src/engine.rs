@@ -259,6 +259,101 @@ impl State {
         Ok(account)
     }
 
+    /// The admin's reset of the shared market: a new trading round on the same instruments and
+    /// journal. Every open order of every account is cancelled (one `CancelAll` per account, in
+    /// account order); every account is brought back to what it was opened with (guests: the
+    /// faucet at the time; API accounts: the admin's opening deposits; simulated participants:
+    /// their scenario funding) by one `Deposit` or `Withdraw` per asset that differs; then the
+    /// participants restart with fresh strategy state and RNG streams from
+    /// `(seed, input seq)`. Every step is an ordinary journaled command, so the reset is durable,
+    /// replayable and acknowledged only after its commit like any other. The price carries on
+    /// from the last trade; history (trades, candles, closed orders) stays. Accounts without a
+    /// recorded opening (the script's sweeper) keep their balances.
+    ///
+    /// Returns `(accounts whose orders were cancelled, accounts whose balances were changed)`.
+    ///
+    /// # Errors
+    /// A step the exchange rejected, named (the round is then partly applied, as journaled).
+    pub fn reset_round(&mut self) -> Result<(usize, usize), String> {
+        let accounts = self.exchange().account_count();
+        let mut cancelled = 0;
+        for account in 1..=accounts {
+            if !self.exchange().open_orders_of(account).is_empty() {
+                self.submit(Command::CancelAll {
+                    account,
+                    instrument: None,
+                });
+                cancelled += 1;
+            }
+        }
+        let mut targets: BTreeMap<AccountId, Vec<(AssetId, Decimal)>> =
+            self.creds.funding().clone();
+        targets.extend(self.sim.agent_funding());
+        let assets = self.exchange().config().assets.clone();
+        let mut adjusted = 0;
+        for (&account, funds) in &targets {
+            let mut changed = false;
+            for (asset, spec) in assets.iter().enumerate() {
+                let asset = asset as AssetId;
+                let step = bourse_core::unit_step(spec.decimals);
+                let want = funds
+                    .iter()
+                    .filter(|(a, _)| *a == asset)
+                    .map(|(_, amount)| *amount)
+                    .sum::<Decimal>();
+                let want = bourse_core::to_grid(want, step).map_err(|_| {
+                    format!(
+                        "account {account}'s opening {want} {} is off its grid",
+                        spec.symbol
+                    )
+                })?;
+                let have = self
+                    .exchange()
+                    .balance(account, asset)
+                    .map_or(0, |b| b.available as i128 + b.locked as i128);
+                let diff = want as i128 - have;
+                if diff == 0 {
+                    continue;
+                }
+                let units = i64::try_from(diff.unsigned_abs()).map_err(|_| {
+                    format!("account {account}'s {} differs by too much", spec.symbol)
+                })?;
+                let amount = bourse_core::from_grid(units, step);
+                let cmd = if diff > 0 {
+                    Command::Deposit {
+                        account,
+                        asset,
+                        amount,
+                    }
+                } else {
+                    Command::Withdraw {
+                        account,
+                        asset,
+                        amount,
+                    }
+                };
+                let (_, ev) = self.submit(cmd);
+                if let Some(r) = ev.iter().find_map(|e| match &e.event {
+                    Event::CommandRejected { reason, .. } => Some(*reason),
+                    _ => None,
+                }) {
+                    return Err(format!(
+                        "account {account}: {amount} {} refused: {}",
+                        spec.symbol,
+                        bourse_protocol::wire_name(&r)
+                    ));
+                }
+                changed = true;
+            }
+            adjusted += usize::from(changed);
+        }
+        let epoch = self.exchange().next_input_seq();
+        self.sim
+            .restart_agents(epoch)
+            .map_err(|e| format!("the participants could not restart: {e}"))?;
+        Ok((cancelled, adjusted))
+    }
+
     /// Run the simulated participants up to market time `target_ns`, at most `max_steps` steps;
     /// true when caught up.
     fn advance(&mut self, target_ns: u64, max_steps: u64) -> bool {

@@ -91,6 +91,6 @@ pub fn new_guest(st: &mut State, name: &str) -> Result<(AccountId, String, Strin
     } else {
         name.to_string()
     };
-    let (token, _) = st.creds.add(CredentialKind::Guest, account, &name);
+    let (token, _) = st.creds.add(CredentialKind::Guest, account, &name, &faucet);
     Ok((account, token, name))
 }

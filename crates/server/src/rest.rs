@@ -1436,9 +1436,12 @@ pub async fn admin_create_account(
                     .collect::<Result<_, _>>()?,
             };
             let account = st.open_account(&deposits).map_err(ApiError::bad)?;
-            let (key, secret) =
-                st.creds
-                    .add(crate::credentials::CredentialKind::Api, account, &name);
+            let (key, secret) = st.creds.add(
+                crate::credentials::CredentialKind::Api,
+                account,
+                &name,
+                &deposits,
+            );
             Ok(Json(NewAccountView {
                 account_id: account.to_string(),
                 name,
@@ -1646,6 +1649,43 @@ pub async fn admin_sim(
                 scenario: st.meta.scenario.clone(),
                 seed: st.meta.seed,
                 market_time: ms(now),
+            }))
+        })
+        .await?
+}
+
+/// Answer of `POST /v1/admin/reset`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ResetView {
+    /// Accounts whose open orders were cancelled.
+    pub cancelled_accounts: usize,
+    /// Accounts whose balances were brought back to their opening funding.
+    pub adjusted_accounts: usize,
+    /// The exchange's last input seq after the reset (every step of it is journaled).
+    pub input_seq: String,
+}
+
+/// Start a new trading round on the shared market (a class's "everyone starts again"): cancel
+/// every open order, bring every account back to what it was opened with (guests: the faucet;
+/// API accounts: the admin's opening deposits; simulated participants: their scenario funding)
+/// and restart the simulated participants. The price carries on from the last trade; history
+/// stays; every step is a journaled command. A market with another scenario needs another data
+/// directory.
+#[utoipa::path(post, path = "/v1/admin/reset", tag = "admin", security(("bearer" = [])),
+    responses((status = 200, body = ResetView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn admin_reset(
+    AxState(app): AxState<AppState>,
+    headers: HeaderMap,
+) -> ApiResult<ResetView> {
+    need_admin(&app, &headers)?;
+    app.engine
+        .call(move |st| {
+            let (cancelled, adjusted) = st.reset_round().map_err(ApiError::bad)?;
+            Ok(Json(ResetView {
+                cancelled_accounts: cancelled,
+                adjusted_accounts: adjusted,
+                input_seq: (st.exchange().next_input_seq() - 1).to_string(),
             }))
         })
         .await?

@@ -315,8 +315,26 @@ fn handle(st: &mut State, id: u64, req: ClientRequest) -> Vec<ServerMessage> {
             match control {
                 SimControl::Play => st.clock.set(true, speed, now),
                 SimControl::Pause => st.clock.set(false, speed, now),
-                SimControl::Speed(s) => st.clock.set(playing, s.factor().map_or(1000.0, f64::from), now),
-                _ => return vec![invalid("on a shared server only play, pause and speed apply (restart the server with a new data directory to reset)")],
+                SimControl::Speed(s) => {
+                    st.clock
+                        .set(playing, s.factor().map_or(1000.0, f64::from), now)
+                }
+                SimControl::Reset { scenario, .. } => {
+                    if scenario != st.meta.scenario {
+                        return vec![invalid(&format!(
+                            "the shared market runs {:?}; a reset starts a new round of it (another scenario needs another data directory)",
+                            st.meta.scenario
+                        ))];
+                    }
+                    if let Err(e) = st.reset_round() {
+                        return vec![invalid(&e)];
+                    }
+                }
+                _ => {
+                    return vec![invalid(
+                        "on a shared server only play, pause, speed and reset apply",
+                    )]
+                }
             }
             vec![ack]
         }

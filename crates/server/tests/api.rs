@@ -933,3 +933,83 @@ async fn a_torn_last_record_is_cut_and_a_corrupt_middle_record_stops_start_up() 
     assert!(err.contains("journal-00000000000000000001.seg"), "{err}");
     assert!(err.contains("offset"), "{err}");
 }
+
+/// The admin's reset: a new round where every order is cancelled and every account is back to
+/// its opening funding, durable across a restart; only the admin may ask for it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_reset_cancels_every_order_and_restores_opening_funds_durably() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = start(cfg(dir.path())).await.unwrap();
+    let api = Api::new(srv.addr);
+    let (_, a) = api.account("alice", json!({"BTC": "1"})).await;
+    let (_, b) = api.account("bob", json!({"USDT": "10000"})).await;
+    let sell = api
+        .ok(Method::POST, "/v1/order", Some(&a), Some(json!({"symbol": "BTC-USDT", "side": "SELL", "orderType": "LIMIT", "price": "60000.00", "quantity": "0.01"})))
+        .await;
+    let sell_id = sell["id"].as_str().unwrap().to_string();
+    // Bob takes 0.004 (240 USDT + 0.24 fee); Alice keeps 0.006 resting and 239.808 USDT.
+    api.ok(Method::POST, "/v1/order", Some(&b), Some(json!({"symbol": "BTC-USDT", "side": "BUY", "orderType": "MARKET", "quantity": "0.004"})))
+        .await;
+    let acct_a = api.ok(Method::GET, "/v1/account", Some(&a), None).await;
+    assert_eq!(balance(&acct_a, "USDT"), (d("239.808"), d("0")));
+
+    let (s, v) = api.call(Method::POST, "/v1/admin/reset", None, None).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{v}");
+    let (s, v) = api
+        .call(Method::POST, "/v1/admin/reset", Some(&a), None)
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    let r = api
+        .ok(Method::POST, "/v1/admin/reset", Some(ADMIN), None)
+        .await;
+    assert_eq!(r["cancelledAccounts"], 1, "{r}");
+    assert_eq!(r["adjustedAccounts"], 2, "{r}");
+
+    reset_check(&api, &a, &b, &sell_id).await;
+    // A reset with nothing to undo changes nothing.
+    let r = api
+        .ok(Method::POST, "/v1/admin/reset", Some(ADMIN), None)
+        .await;
+    assert_eq!(
+        (
+            r["cancelledAccounts"].clone(),
+            r["adjustedAccounts"].clone()
+        ),
+        (json!(0), json!(0))
+    );
+    srv.stop_without_snapshot().await.unwrap();
+
+    let srv = start(cfg(dir.path())).await.unwrap();
+    assert!(
+        srv.report.replayed > 0,
+        "recovered from the journal, not a snapshot"
+    );
+    let api = Api::new(srv.addr);
+    reset_check(&api, &a, &b, &sell_id).await;
+    srv.stop().await.unwrap();
+}
+
+/// What the reset test expects after the reset (before and after a restart).
+async fn reset_check(api: &Api, a: &str, b: &str, sell_id: &str) {
+    let acct_a = api.ok(Method::GET, "/v1/account", Some(&a), None).await;
+    assert_eq!(balance(&acct_a, "BTC"), (d("1"), d("0")));
+    assert_eq!(balance(&acct_a, "USDT"), (d("0"), d("0")));
+    assert_eq!(acct_a["openOrders"], 0);
+    let acct_b = api.ok(Method::GET, "/v1/account", Some(&b), None).await;
+    assert_eq!(balance(&acct_b, "USDT"), (d("10000"), d("0")));
+    assert_eq!(balance(&acct_b, "BTC"), (d("0"), d("0")));
+    let o = api
+        .ok(Method::GET, &format!("/v1/order/{sell_id}"), Some(&a), None)
+        .await;
+    assert_eq!(o["status"], "CANCELED", "{o}");
+    assert_eq!(dv(&o["filledQuantity"]), d("0.004"));
+    let book = api
+        .ok(
+            Method::GET,
+            "/v1/marketdata/orderBook/L2?symbol=BTC-USDT",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(book["asks"].as_array().unwrap().len(), 0, "{book}");
+}

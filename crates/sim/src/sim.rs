@@ -7,9 +7,9 @@ use crate::fundamental::Fundamental;
 use crate::rng::{fundamental_stream, SimRng};
 use crate::scenario::{ActionKind, AgentKind, Scenario};
 use bourse_core::{
-    from_grid, to_grid, unit_step, AccountId, Command, Event, Exchange, ExchangeConfig, GridError,
-    InstrumentId, Lots, NewOrder, OrderSpec, OrderType, Sequenced, SequencedCommand, Side, StpMode,
-    TimeInForce,
+    from_grid, to_grid, unit_step, AccountId, AssetId, Command, Event, Exchange, ExchangeConfig,
+    GridError, InstrumentId, Lots, NewOrder, OrderSpec, OrderType, Sequenced, SequencedCommand,
+    Side, StpMode, TimeInForce,
 };
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -245,6 +245,60 @@ impl Simulation {
             }
         }
         Ok(sim)
+    }
+
+    /// Restart the agents in place, as [`Simulation::resume`] would on this simulation's own
+    /// exchange at `epoch` (the server's admin reset: a new trading round on the same market).
+    /// Agents keep their accounts and get fresh RNG streams from `(seed, epoch)` and fresh
+    /// strategy state; each with open orders is sent one `CancelAll` at once (applied now, handed
+    /// to the caller's log at the next call, like [`Simulation::resume`]'s); the fundamental value
+    /// restarts from the last trade price.
+    ///
+    /// # Errors
+    /// Only what [`Simulation::resume`] can return, which cannot happen for a plan read from
+    /// the simulation itself; the simulation is then left unchanged.
+    pub fn restart_agents(&mut self, epoch: u64) -> Result<(), SimError> {
+        let plan = ResumePlan {
+            agent_accounts: self.agents.iter().map(|a| a.account).collect(),
+            sweeper: self.sweeper,
+            start_ns: self.start_ns,
+            epoch,
+        };
+        // Checked before the exchange moves, so that an error leaves `self` whole.
+        self.scenario.validate()?;
+        let placeholder = Exchange::new(self.exchange.config().clone())
+            .map_err(|e| SimError::Config(e.to_string()))?;
+        let exchange = std::mem::replace(&mut self.exchange, placeholder);
+        let mut fresh = Simulation::resume(self.scenario.clone(), self.seed, exchange, &plan)?;
+        fresh.pending_log.splice(0..0, self.pending_log.drain(..));
+        fresh
+            .pending_events
+            .splice(0..0, self.pending_events.drain(..));
+        *self = fresh;
+        Ok(())
+    }
+
+    /// Each agent's account with what the scenario funds it with at the start, `(asset, whole
+    /// coins)` in agent order (as [`Simulation::agents`] lists them); zero amounts left out.
+    pub fn agent_funding(&self) -> Vec<(AccountId, Vec<(AssetId, Decimal)>)> {
+        let mut out = Vec::with_capacity(self.agents.len());
+        for g in &self.scenario.agents {
+            let targets: Vec<InstrumentId> = match g.instrument {
+                Some(i) => vec![i],
+                None => self.scenario.instruments.clone(),
+            };
+            for &i in &targets {
+                let rules = self.markets[i as usize].rules;
+                for _ in 0..g.count {
+                    let funds = [(rules.base, g.base), (rules.quote, g.quote)]
+                        .into_iter()
+                        .filter(|(_, amount)| *amount > Decimal::ZERO)
+                        .collect();
+                    out.push(funds);
+                }
+            }
+        }
+        self.agents.iter().map(|a| a.account).zip(out).collect()
     }
 
     fn deposit_ok(

@@ -168,3 +168,67 @@ fn resume_refuses_accounts_that_do_not_fit() {
     .err();
     assert!(err.is_some());
 }
+
+/// `agent_funding` is what the scenario deposited: at the start, before any trading, every
+/// agent account's balances are exactly those amounts (the exchange's own accounting).
+#[test]
+fn agent_funding_is_what_each_agent_account_was_opened_with() {
+    let sim = Simulation::new(Scenario::preset("calm").unwrap(), 7).unwrap();
+    let funding = sim.agent_funding();
+    assert_eq!(funding.len(), sim.agent_count());
+    assert!(funding.iter().any(|(_, f)| f.len() == 2));
+    let cfg = sim.config().clone();
+    for (account, funds) in &funding {
+        for (asset, spec) in cfg.assets.iter().enumerate() {
+            let want: rust_decimal::Decimal = funds
+                .iter()
+                .filter(|(a, _)| *a as usize == asset)
+                .map(|(_, x)| *x)
+                .sum();
+            let units = sim
+                .exchange()
+                .balance(*account, asset as u32)
+                .map_or(0, |b| b.available + b.locked);
+            let have = bourse_core::from_grid(units as i64, bourse_core::unit_step(spec.decimals));
+            assert_eq!(have, want, "account {account} {}", spec.symbol);
+        }
+    }
+}
+
+/// `restart_agents` keeps the exchange, cancels what the agents left resting first, and the
+/// market trades on; the same epoch gives the same future.
+#[test]
+fn restarted_agents_cancel_their_leftovers_and_trade_on_deterministically() {
+    let futures: Vec<(Vec<SequencedCommand>, u64, usize)> = (0..2)
+        .map(|_| {
+            let (mut sim, _) = started("calm", 5);
+            let resting = sim
+                .agents()
+                .iter()
+                .filter(|a| !sim.exchange().open_orders_of(a.account).is_empty())
+                .count();
+            assert!(resting > 0, "market makers rest orders after 5 minutes");
+            sim.restart_agents(12345).unwrap();
+            for a in sim.agents() {
+                assert!(sim.exchange().open_orders_of(a.account).is_empty());
+            }
+            let (log, _) = run(&mut sim, 2);
+            (log, sim.exchange().state_digest(), resting)
+        })
+        .collect();
+    assert_eq!(futures[0].1, futures[1].1);
+    let log = &futures[0].0;
+    assert_eq!(
+        resting_of(log),
+        futures[0].2,
+        "one CancelAll per agent that had orders, first"
+    );
+    assert!(log.iter().any(|c| matches!(c.cmd, Command::PlaceOrder(_))));
+}
+
+/// How many commands at the head of `log` are `CancelAll`s.
+fn resting_of(log: &[SequencedCommand]) -> usize {
+    log.iter()
+        .take_while(|c| matches!(c.cmd, Command::CancelAll { .. }))
+        .count()
+}
