@@ -42,6 +42,11 @@ pub struct ServeArgs {
     /// Snapshot after this many seconds with new commands.
     #[arg(long, default_value_t = 300)]
     snapshot_secs: u64,
+    /// Print a ready-to-use API key pair (line `demo-key <apiKey> <secret>`) of an account named
+    /// `demo`, funded by the faucet (created once, kept across restarts), for the
+    /// Binance-compatible API (`/api/v3`) and ccxt.
+    #[arg(long)]
+    demo_account: bool,
 }
 
 fn parse_faucet(s: &str) -> Result<Vec<(String, Decimal)>> {
@@ -137,6 +142,15 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         }
         println!("API docs      {base}/openapi.json");
         println!("admin token   {}", running.admin_token);
+        println!("Binance API   {base}/api/v3   (streams ws://{}/ws, user data ws://{}/ws-api/v3)", running.addr, running.addr);
+        if args.demo_account {
+            let (account, key, secret) = running
+                .demo_account()
+                .await
+                .map_err(|e| CliError(format!("--demo-account: {e}")))?;
+            println!("demo account  {account}");
+            println!("demo-key {key} {secret}");
+        }
         println!("listening     {}", running.addr);
         use std::io::Write;
         let _ = std::io::stdout().flush();

@@ -53,6 +53,32 @@ async fn limits(AxState(app): AxState<AppState>, req: Request, next: Next) -> Re
         if path == "/v1/guest" && app.guests_per_ip.check_key(&ip).is_err() {
             return ApiError::rate_limited(60).into_response();
         }
+    } else if path.starts_with("/api/") {
+        // Binance's shape: 429 {-1003, …} with Retry-After (ccxt: DDoSProtection).
+        let now = governor::clock::Clock::now(&DefaultClock::default());
+        if let Err(not_until) = app.per_ip.check_key(&ip) {
+            let wait = not_until.wait_time_from(now).as_secs() + 1;
+            return crate::binance::error::BinanceError::rate_limited(
+                app.limits.rest_per_ip_per_sec,
+                wait,
+            )
+            .into_response();
+        }
+        let key = req
+            .headers()
+            .get("x-mbx-apikey")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        if let Some(k) = key {
+            if let Err(not_until) = app.per_key.check_key(&k) {
+                let wait = not_until.wait_time_from(now).as_secs() + 1;
+                return crate::binance::error::BinanceError::rate_limited(
+                    app.limits.rest_per_key_per_sec,
+                    wait,
+                )
+                .into_response();
+            }
+        }
     }
     next.run(req).await
 }
@@ -79,6 +105,25 @@ async fn index(AxState(app): AxState<AppState>) -> Response {
         }
         Err(e) => ApiError::not_found(format!("the terminal's index.html cannot be read: {e}"))
             .into_response(),
+    }
+}
+
+/// A known path with another method: 405 with a JSON body (Binance's shape under `/api/`).
+async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> Response {
+    let msg = format!("{method} is not an operation of {}", uri.path());
+    if uri.path().starts_with("/api/") {
+        crate::binance::error::BinanceError {
+            status: axum::http::StatusCode::METHOD_NOT_ALLOWED,
+            ..crate::binance::error::BinanceError::new(-1000, msg)
+        }
+        .into_response()
+    } else {
+        ApiError::new(
+            axum::http::StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            msg,
+        )
+        .into_response()
     }
 }
 
@@ -162,7 +207,9 @@ pub fn app(state: AppState) -> Router {
         .route("/openapi.json", get(openapi))
         .route("/ws/terminal", get(ws::terminal))
         .route("/ws/stream", get(ws::stream))
-        .route("/v1/{*rest}", axum::routing::any(not_found));
+        .route("/v1/{*rest}", axum::routing::any(not_found))
+        .merge(crate::binance::routes())
+        .method_not_allowed_fallback(method_not_allowed);
     router = match &state.web_dir {
         Some(dir) => router
             .route("/", get(index))

@@ -39,6 +39,45 @@ struct Line {
     funding: Vec<(AssetId, Decimal)>,
 }
 
+/// A client order id given as a string (Binance's `newClientOrderId`), beside the 64-bit id the
+/// core knows it by.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct LabelLine {
+    label_account: AccountId,
+    client_id: u64,
+    label: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+enum Record {
+    Credential(Line),
+    Label(LabelLine),
+}
+
+/// Most string client order ids remembered (oldest forgotten first: its orders then show the
+/// 64-bit id as digits).
+pub const MAX_CLIENT_ID_LABELS: usize = 1_000_000;
+
+/// The 64-bit client order id of a string one: the number itself for digits below 2^63, else
+/// FNV-1a 64 of the bytes with the top bit set (a collision between two of an account's open
+/// orders would answer "Duplicate order sent."; at 2^-64 per pair it is not expected).
+pub fn client_id_for(label: &str) -> u64 {
+    if !label.is_empty() && label.len() <= 19 && label.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(n) = label.parse::<u64>() {
+            if n < 1 << 63 && n.to_string() == label {
+                return n;
+            }
+        }
+    }
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in label.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h | 1 << 63
+}
+
 /// Why the credentials file cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialsError {
@@ -70,6 +109,8 @@ pub struct Credentials {
     secrets: HashMap<String, String>,
     names: BTreeMap<AccountId, String>,
     funding: BTreeMap<AccountId, Vec<(AssetId, Decimal)>>,
+    labels: HashMap<(AccountId, u64), String>,
+    label_order: std::collections::VecDeque<(AccountId, u64)>,
     pending: Vec<u8>,
 }
 
@@ -108,18 +149,33 @@ impl Credentials {
         let mut secrets = HashMap::new();
         let mut names = BTreeMap::new();
         let mut funding = BTreeMap::new();
+        let mut labels = HashMap::new();
+        let mut label_order = std::collections::VecDeque::new();
         // Only newline-terminated lines were ever flushed whole.
         let complete = text.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         for (i, raw) in text[..complete].split(|&b| b == b'\n').enumerate() {
             if raw.is_empty() {
                 continue;
             }
-            let line: Line =
+            let record: Record =
                 serde_json::from_slice(raw).map_err(|e| CredentialsError::Corrupt {
                     path: path.to_path_buf(),
                     line: i + 1,
                     reason: e.to_string(),
                 })?;
+            let line = match record {
+                Record::Credential(line) => line,
+                Record::Label(l) => {
+                    remember(
+                        &mut labels,
+                        &mut label_order,
+                        l.label_account,
+                        l.client_id,
+                        l.label,
+                    );
+                    continue;
+                }
+            };
             by_key.insert(line.key.clone(), line.account);
             if let Some(s) = line.secret {
                 secrets.insert(line.key, s);
@@ -142,6 +198,8 @@ impl Credentials {
             secrets,
             names,
             funding,
+            labels,
+            label_order,
             pending: Vec::new(),
         })
     }
@@ -217,5 +275,70 @@ impl Credentials {
     /// in account order.
     pub fn funding(&self) -> &BTreeMap<AccountId, Vec<(AssetId, Decimal)>> {
         &self.funding
+    }
+
+    /// The 64-bit client order id for `label` of `account` ([`client_id_for`]); a label that is
+    /// not its own digits is remembered (durable at the next [`flush`](Self::flush), with the
+    /// journal commit of the order that carries it).
+    pub fn client_id(&mut self, account: AccountId, label: &str) -> u64 {
+        let id = client_id_for(label);
+        if id.to_string() != label
+            && self.labels.get(&(account, id)).map(String::as_str) != Some(label)
+        {
+            let line = Record::Label(LabelLine {
+                label_account: account,
+                client_id: id,
+                label: label.to_string(),
+            });
+            serde_json::to_writer(&mut self.pending, &line).expect("a label line serializes");
+            self.pending.push(b'\n');
+            remember(
+                &mut self.labels,
+                &mut self.label_order,
+                account,
+                id,
+                label.to_string(),
+            );
+        }
+        id
+    }
+
+    /// The API key (with its account and secret) of the account named `name`, if it has one
+    /// (the smallest key when several).
+    pub fn api_key_named(&self, name: &str) -> Option<(AccountId, String, String)> {
+        self.secrets
+            .iter()
+            .filter_map(|(k, s)| {
+                let a = *self.by_key.get(k)?;
+                (self.names.get(&a).map(String::as_str) == Some(name))
+                    .then(|| (a, k.clone(), s.clone()))
+            })
+            .min_by(|x, y| x.1.cmp(&y.1))
+    }
+
+    /// The string form of `account`'s client order id `id`: the label it was given, or its
+    /// digits.
+    pub fn label_of(&self, account: AccountId, id: u64) -> String {
+        self.labels
+            .get(&(account, id))
+            .cloned()
+            .unwrap_or_else(|| id.to_string())
+    }
+}
+
+fn remember(
+    labels: &mut HashMap<(AccountId, u64), String>,
+    order: &mut std::collections::VecDeque<(AccountId, u64)>,
+    account: AccountId,
+    id: u64,
+    label: String,
+) {
+    if labels.insert((account, id), label).is_none() {
+        order.push_back((account, id));
+        while order.len() > MAX_CLIENT_ID_LABELS {
+            if let Some(old) = order.pop_front() {
+                labels.remove(&old);
+            }
+        }
     }
 }

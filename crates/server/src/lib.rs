@@ -21,6 +21,7 @@
 #![warn(missing_docs)]
 
 pub mod app;
+pub mod binance;
 pub mod config;
 pub mod credentials;
 pub mod engine;
@@ -50,12 +51,36 @@ pub struct Running {
     /// Scenario and seed of the market.
     pub market: meta::MarketMeta,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    handle: engine::EngineHandle,
     stats: std::sync::Arc<engine::Stats>,
     serve: tokio::task::JoinHandle<()>,
     engine: Option<std::thread::JoinHandle<Result<(), engine::EngineError>>>,
 }
 
 impl Running {
+    /// The demo account's `(account, API key, secret)` for the Binance-compatible API: the
+    /// account named `demo` if it has a key (it survives restarts), else a new one funded like a
+    /// guest (the faucet), its key durable before this returns.
+    ///
+    /// # Errors
+    /// The engine is overloaded or stopped, or the account could not be funded.
+    pub async fn demo_account(&self) -> Result<(bourse_core::AccountId, String, String), String> {
+        self.handle
+            .call(|st| {
+                if let Some(found) = st.creds.api_key_named("demo") {
+                    return Ok(found);
+                }
+                let faucet = st.faucet.clone();
+                let account = st.open_account(&faucet)?;
+                let (key, secret) =
+                    st.creds
+                        .add(credentials::CredentialKind::Api, account, "demo", &faucet);
+                Ok((account, key, secret.unwrap_or_default()))
+            })
+            .await
+            .map_err(|e| format!("{e:?}"))?
+    }
+
     /// Stop accepting, let the engine write its last commit and snapshot, and wait for it.
     ///
     /// # Errors
@@ -124,7 +149,7 @@ pub async fn start(cfg: ServerConfig) -> Result<Running, StartError> {
     let (handle, join) = opened.engine.spawn();
     let stats = handle.stats.clone();
     let state = AppState::new(
-        handle,
+        handle.clone(),
         publish,
         admin_token.clone(),
         config,
@@ -155,6 +180,7 @@ pub async fn start(cfg: ServerConfig) -> Result<Running, StartError> {
         admin_token,
         market,
         shutdown: Some(tx),
+        handle,
         stats,
         serve,
         engine: Some(join),

@@ -124,7 +124,9 @@ fn ms(ns: u64) -> u64 {
     ns / 1_000_000
 }
 
-fn rejection(events: &[Sequenced]) -> Option<Reason> {
+/// The reject reason among a command's events (a `CommandRejected`, or an execution report of
+/// type REJECTED), if any.
+pub fn rejection(events: &[Sequenced]) -> Option<Reason> {
     events.iter().find_map(|e| match &e.event {
         Event::CommandRejected { reason, .. } => Some(*reason),
         Event::Execution(r) if r.exec_type == ExecType::Rejected => r.reason,

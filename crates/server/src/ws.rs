@@ -37,7 +37,7 @@ pub const STREAM_OUT_BUFFER: usize = 4_096;
 /// Close code for policy violations (too slow, too many messages) — RFC 6455 §7.4.1.
 const CLOSE_POLICY: u16 = 1008;
 
-fn close(reason: &str) -> Message {
+pub(crate) fn close(reason: &str) -> Message {
     Message::Close(Some(CloseFrame {
         code: CLOSE_POLICY,
         reason: reason.to_string().into(),
@@ -45,13 +45,13 @@ fn close(reason: &str) -> Message {
 }
 
 /// Counts a connection against its address's limit for as long as it lives.
-struct IpSlot {
+pub(crate) struct IpSlot {
     app: AppState,
     ip: IpAddr,
 }
 
 impl IpSlot {
-    fn take(app: &AppState, ip: IpAddr) -> Option<IpSlot> {
+    pub(crate) fn take(app: &AppState, ip: IpAddr) -> Option<IpSlot> {
         let mut m = app.ws_per_ip.lock().ok()?;
         let n = m.entry(ip).or_insert(0);
         if *n >= app.limits.max_ws_per_ip {
@@ -79,21 +79,21 @@ impl Drop for IpSlot {
 }
 
 /// A per-connection message budget: `per_sec` messages a second, with one second's burst.
-struct Budget {
+pub(crate) struct Budget {
     per_sec: u32,
     window: std::time::Instant,
     used: u32,
 }
 
 impl Budget {
-    fn new(per_sec: u32) -> Budget {
+    pub(crate) fn new(per_sec: u32) -> Budget {
         Budget {
             per_sec,
             window: std::time::Instant::now(),
             used: 0,
         }
     }
-    fn take(&mut self) -> bool {
+    pub(crate) fn take(&mut self) -> bool {
         if self.window.elapsed() >= std::time::Duration::from_secs(1) {
             self.window = std::time::Instant::now();
             self.used = 0;
@@ -103,7 +103,7 @@ impl Budget {
     }
 }
 
-fn too_many() -> Response {
+pub(crate) fn too_many() -> Response {
     crate::error::ApiError::rate_limited(1).into_response()
 }
 

@@ -991,15 +991,15 @@ async fn an_admin_reset_cancels_every_order_and_restores_opening_funds_durably()
 
 /// What the reset test expects after the reset (before and after a restart).
 async fn reset_check(api: &Api, a: &str, b: &str, sell_id: &str) {
-    let acct_a = api.ok(Method::GET, "/v1/account", Some(&a), None).await;
+    let acct_a = api.ok(Method::GET, "/v1/account", Some(a), None).await;
     assert_eq!(balance(&acct_a, "BTC"), (d("1"), d("0")));
     assert_eq!(balance(&acct_a, "USDT"), (d("0"), d("0")));
     assert_eq!(acct_a["openOrders"], 0);
-    let acct_b = api.ok(Method::GET, "/v1/account", Some(&b), None).await;
+    let acct_b = api.ok(Method::GET, "/v1/account", Some(b), None).await;
     assert_eq!(balance(&acct_b, "USDT"), (d("10000"), d("0")));
     assert_eq!(balance(&acct_b, "BTC"), (d("0"), d("0")));
     let o = api
-        .ok(Method::GET, &format!("/v1/order/{sell_id}"), Some(&a), None)
+        .ok(Method::GET, &format!("/v1/order/{sell_id}"), Some(a), None)
         .await;
     assert_eq!(o["status"], "CANCELED", "{o}");
     assert_eq!(dv(&o["filledQuantity"]), d("0.004"));
