@@ -47,6 +47,12 @@ pub struct ServeArgs {
     /// Binance-compatible API (`/api/v3`) and ccxt.
     #[arg(long)]
     demo_account: bool,
+    /// REST requests per second per client address (`/v1` and `/api/v3`; 429 above).
+    #[arg(long, default_value_t = bourse_server::Limits::default().rest_per_ip_per_sec)]
+    rest_per_ip: u32,
+    /// REST requests per second per API key or token (429 above).
+    #[arg(long, default_value_t = bourse_server::Limits::default().rest_per_key_per_sec)]
+    rest_per_key: u32,
 }
 
 fn parse_faucet(s: &str) -> Result<Vec<(String, Decimal)>> {
@@ -94,6 +100,11 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         faucet: parse_faucet(&args.faucet)?,
         snapshot_every_commands: args.snapshot_every,
         snapshot_every_secs: args.snapshot_secs,
+        limits: bourse_server::Limits {
+            rest_per_ip_per_sec: args.rest_per_ip,
+            rest_per_key_per_sec: args.rest_per_key,
+            ..Default::default()
+        },
         ..Default::default()
     };
     cfg.validate().map_err(|e| CliError(e.to_string()))?;

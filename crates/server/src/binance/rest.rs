@@ -447,7 +447,12 @@ fn ticker_value(st: &State, i: InstrumentId, mini: bool) -> Value {
         "count": t.trades,
     });
     if !mini {
-        let change = Decimal::from(t.change_bps) / Decimal::from(100);
+        let open_d = from_units(price_of(cfg, i, open));
+        let change = if t.trades > 0 && !open_d.is_zero() {
+            from_units(price_signed(cfg, i, t.change)) / open_d * Decimal::from(100)
+        } else {
+            Decimal::ZERO
+        };
         let extra = json!({
             "priceChange": price_signed(cfg, i, if t.trades > 0 { t.change } else { 0 }),
             "priceChangePercent": change.round_dp(3).to_string(),
