@@ -51,3 +51,15 @@ if ! cmp -s "$REQ" "$VENV/requirements.txt" 2>/dev/null; then
   "$VENV/bin/pip" install -q -r "$REQ"
   cp "$REQ" "$VENV/requirements.txt"
 fi
+
+# The ccxt compatibility suite of the Binance spot API (tests/binance): a virtual environment with
+# the real ccxt 4.5.90 and pytest from the pinned requirements file.
+VENV=target/binance-venv
+REQ=tests/binance/requirements.txt
+if ! cmp -s "$REQ" "$VENV/requirements.txt" 2>/dev/null; then
+  log "installing ccxt and pytest into $VENV (pinned: $REQ)"
+  rm -rf "$VENV"
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q -r "$REQ"
+  cp "$REQ" "$VENV/requirements.txt"
+fi

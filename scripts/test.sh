@@ -41,3 +41,6 @@ node --test tests/e2e/server.test.mjs
 
 echo "== schemathesis against /openapi.json of a real bourse serve (bounded: 10 examples per operation)"
 bash tests/schemathesis/run.sh
+
+echo "== ccxt 4.5.90 (REST and ccxt.pro WebSocket) against the Binance spot API of a real bourse serve"
+bash tests/binance/run.sh

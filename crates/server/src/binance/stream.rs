@@ -5,12 +5,13 @@
 //! then `executionReport` and `outboundAccountPosition` events of the signed-in account.
 //!
 //! # Invariants
-//! - `<symbol>@depth` events are the core's `DepthUpdate`s one for one: `U` is the first and `u`
-//!   the last book update id of the change, so `U == previous u + 1` always holds and the first
+//! - `<symbol>@depth` (every 1000 ms) and `@depth@100ms` gather the core's `DepthUpdate`s between
+//!   two sends into one event: `U` is the first book update id gathered and `u` the last, each
+//!   changed level with its newest quantity, so `U == previous u + 1` always holds and the first
 //!   event after `GET /api/v3/depth`'s `lastUpdateId` contains it (Binance's local order book
-//!   procedure; ccxt.pro's strict check). `@depth@100ms` and `@depth@1000ms` are the same events.
-//! - `@depth5/10/20` are the top levels of a book each connection keeps from a REST-equivalent
-//!   snapshot taken when it subscribes plus the diffs after it.
+//!   procedure; ccxt.pro's strict check). Nothing is sent for a period without changes.
+//! - `@depth5/10/20[@100ms]` are the top levels of a book each connection keeps from a
+//!   REST-equivalent snapshot taken when it subscribes plus the diffs after it, sent when changed.
 //! - Like `/ws/stream`, a connection's writer has a bounded buffer ([`BINANCE_OUT_BUFFER`]); a
 //!   client that cannot keep up is closed (1008 `too slow`) and never slows the engine.
 //! - The server pings every [`PING_EVERY`] (Binance: 20 s); client pings are answered with pongs.
@@ -38,14 +39,18 @@ use tokio::sync::mpsc;
 pub const BINANCE_OUT_BUFFER: usize = 4_096;
 /// How often the server pings a connection.
 pub const PING_EVERY: Duration = Duration::from_secs(20);
+/// How often a connection checks whether a depth stream's period (100 ms or 1000 ms) is due.
+pub const DEPTH_TICK: Duration = Duration::from_millis(20);
 /// Most levels a partial book stream shows (`@depth20`).
 pub const MAX_PARTIAL_LEVELS: usize = 20;
 
 /// One market stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Kind {
-    Depth,
-    Partial(usize),
+    /// Diff depth, sent every this many ms (Binance: 1000 for `@depth`, 100 for `@depth@100ms`).
+    Depth(u16),
+    /// Partial book of this many levels, every this many ms.
+    Partial(usize, u16),
     Trade,
     AggTrade,
     Kline(Interval),
@@ -66,7 +71,8 @@ fn parse_stream(cfg: &ExchangeConfig, name: &str) -> Result<(InstrumentId, Kind)
         .ok_or_else(|| format!("Invalid request: unknown symbol {sym:?} in {name:?}"))?
         as InstrumentId;
     let kind = match rest {
-        "depth" | "depth@100ms" | "depth@1000ms" => Kind::Depth,
+        "depth" | "depth@1000ms" => Kind::Depth(1000),
+        "depth@100ms" => Kind::Depth(100),
         "trade" => Kind::Trade,
         "aggTrade" => Kind::AggTrade,
         "bookTicker" => Kind::BookTicker,
@@ -81,13 +87,20 @@ fn parse_stream(cfg: &ExchangeConfig, name: &str) -> Result<(InstrumentId, Kind)
                     })?;
                 Kind::Kline(iv)
             } else {
-                let levels = rest
-                    .strip_prefix("depth")
-                    .map(|r| r.split('@').next().unwrap_or(""))
-                    .and_then(|n| n.parse::<usize>().ok())
+                let unknown = || format!("Invalid request: unknown stream {name:?}");
+                let r = rest.strip_prefix("depth").ok_or_else(unknown)?;
+                let (n, speed) = match r.split_once('@') {
+                    None => (r, 1000),
+                    Some((n, "100ms")) => (n, 100),
+                    Some((n, "1000ms")) => (n, 1000),
+                    Some(_) => return Err(unknown()),
+                };
+                let levels = n
+                    .parse::<usize>()
+                    .ok()
                     .filter(|n| [5, 10, 20].contains(n))
-                    .ok_or_else(|| format!("Invalid request: unknown stream {name:?}"))?;
-                Kind::Partial(levels)
+                    .ok_or_else(unknown)?;
+                Kind::Partial(levels, speed)
             }
         }
     };
@@ -134,6 +147,24 @@ struct Subs {
     books: HashMap<InstrumentId, LocalBook>,
     l1: HashMap<InstrumentId, (Level, Level)>,
     combined: bool,
+    /// Diffs gathered since the last send, per (instrument, period ms).
+    pending: BTreeMap<(InstrumentId, u16), PendingDiff>,
+    /// Partial books changed since the last send, per (instrument, levels, period ms).
+    dirty: std::collections::BTreeSet<(InstrumentId, usize, u16)>,
+    /// When each period last sent (wall clock: Binance's update speeds are real time).
+    sent_at: BTreeMap<u16, std::time::Instant>,
+    /// Market clock of the newest batch seen, ms.
+    now_ms: u64,
+}
+
+/// Book changes gathered for one diff depth stream between two sends: `U` of the first change,
+/// `u` of the last, and each changed level's newest quantity (0 = gone).
+#[derive(Debug, Default)]
+struct PendingDiff {
+    first: u64,
+    last: u64,
+    bids: BTreeMap<i64, u64>,
+    asks: BTreeMap<i64, u64>,
 }
 
 impl Subs {
@@ -156,33 +187,93 @@ impl Subs {
         }
     }
 
-    /// The messages of one published batch.
+    /// Send the depth streams whose period (wall clock) has passed: one `depthUpdate` per diff
+    /// stream with everything gathered since its last send, and the partial books that changed.
+    /// `E` is the market clock of the newest batch.
+    fn flush(&mut self, cfg: &ExchangeConfig, out: &mut Vec<String>) {
+        let now = self.now_ms;
+        let wall = std::time::Instant::now();
+        for period in [100u16, 1000] {
+            if let Some(last) = self.sent_at.get(&period) {
+                if wall.duration_since(*last) < Duration::from_millis(u64::from(period)) {
+                    continue;
+                }
+            }
+            if !self.pending.keys().any(|k| k.1 == period)
+                && !self.dirty.iter().any(|k| k.2 == period)
+            {
+                continue;
+            }
+            self.sent_at.insert(period, wall);
+            let keys: Vec<_> = self
+                .pending
+                .keys()
+                .filter(|k| k.1 == period)
+                .copied()
+                .collect();
+            for key in keys {
+                let Some(p) = self.pending.remove(&key) else {
+                    continue;
+                };
+                let i = key.0;
+                let names = self.wants(i, Kind::Depth(period));
+                let v = json!({"e": "depthUpdate", "E": now, "s": binance_symbol(&cfg.instruments[i as usize].symbol),
+                    "U": p.first, "u": p.last,
+                    "b": p.bids.iter().rev().map(|(&px, &l)| row(cfg, i, px, l)).collect::<Vec<_>>(),
+                    "a": p.asks.iter().map(|(&px, &l)| row(cfg, i, px, l)).collect::<Vec<_>>()});
+                self.emit(out, &names, &v);
+            }
+            let dirty: Vec<_> = self
+                .dirty
+                .iter()
+                .filter(|k| k.2 == period)
+                .copied()
+                .collect();
+            for key in dirty {
+                self.dirty.remove(&key);
+                let (i, n, _) = key;
+                let Some(b) = self.books.get(&i) else {
+                    continue;
+                };
+                let names = self.wants(i, Kind::Partial(n, period));
+                let v = json!({"lastUpdateId": b.last_update_id,
+                    "bids": b.bids.iter().rev().take(n).map(|(&p, &l)| row(cfg, i, p, l)).collect::<Vec<_>>(),
+                    "asks": b.asks.iter().take(n).map(|(&p, &l)| row(cfg, i, p, l)).collect::<Vec<_>>()});
+                self.emit(out, &names, &v);
+            }
+        }
+    }
+
+    /// The messages of one published batch (depth streams are gathered for [`Subs::flush`]).
     fn render(&mut self, cfg: &ExchangeConfig, batch: &Published, out: &mut Vec<String>) {
+        if let Some(e) = batch.events.last() {
+            self.now_ms = self.now_ms.max(e.ts_ns / 1_000_000);
+        }
         for e in &batch.events {
             let t = e.ts_ns / 1_000_000;
             match &e.event {
                 Event::DepthUpdate(d) => {
                     let i = d.instrument;
-                    let s = binance_symbol(&cfg.instruments[i as usize].symbol);
-                    let names = self.wants(i, Kind::Depth);
-                    if !names.is_empty() {
-                        let v = json!({"e": "depthUpdate", "E": t, "s": s, "U": d.first_update_id, "u": d.last_update_id,
-                            "b": d.bids.iter().map(|&(p, l)| row(cfg, i, p, l)).collect::<Vec<_>>(),
-                            "a": d.asks.iter().map(|&(p, l)| row(cfg, i, p, l)).collect::<Vec<_>>()});
-                        self.emit(out, &names, &v);
+                    for period in [100u16, 1000] {
+                        if self.wants(i, Kind::Depth(period)).is_empty() {
+                            continue;
+                        }
+                        let p = self.pending.entry((i, period)).or_default();
+                        if p.first == 0 {
+                            p.first = d.first_update_id;
+                        }
+                        p.last = d.last_update_id;
+                        p.bids.extend(d.bids.iter().copied());
+                        p.asks.extend(d.asks.iter().copied());
                     }
                     if let Some(b) = self.books.get_mut(&i) {
                         b.apply(d);
                         for n in [5, 10, 20] {
-                            let names = self.wants(i, Kind::Partial(n));
-                            if names.is_empty() {
-                                continue;
+                            for period in [100u16, 1000] {
+                                if !self.wants(i, Kind::Partial(n, period)).is_empty() {
+                                    self.dirty.insert((i, n, period));
+                                }
                             }
-                            let b = &self.books[&i];
-                            let v = json!({"lastUpdateId": b.last_update_id,
-                                "bids": b.bids.iter().rev().take(n).map(|(&p, &l)| row(cfg, i, p, l)).collect::<Vec<_>>(),
-                                "asks": b.asks.iter().take(n).map(|(&p, &l)| row(cfg, i, p, l)).collect::<Vec<_>>()});
-                            self.emit(out, &names, &v);
                         }
                     }
                 }
@@ -320,7 +411,7 @@ pub async fn market(
 /// Take snapshots the new subscriptions need (books for partial depth, L1 for tickers).
 async fn prime(app: &AppState, subs: &mut Subs, added: &[(InstrumentId, Kind)]) {
     for &(i, k) in added {
-        if matches!(k, Kind::Partial(_)) && !subs.books.contains_key(&i) {
+        if matches!(k, Kind::Partial(..)) && !subs.books.contains_key(&i) {
             let snap = app
                 .engine
                 .call(move |st| st.exchange().depth(i, 5_000))
@@ -416,8 +507,19 @@ async fn market_session(
     prime(&app, &mut subs, &added).await;
     let mut budget = Budget::new(app.limits.ws_messages_per_sec);
     let mut rendered = Vec::new();
+    let mut tick = tokio::time::interval(DEPTH_TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
+            _ = tick.tick() => {
+                rendered.clear();
+                subs.flush(&cfg, &mut rendered);
+                let mut slow = false;
+                for m in rendered.drain(..) {
+                    if out.try_send(Message::Text(m.into())).is_err() { slow = true; break; }
+                }
+                if slow { let _ = out.try_send(close("too slow")); break; }
+            }
             msg = incoming.next() => {
                 let Some(Ok(msg)) = msg else { break };
                 if !budget.take() { let _ = out.try_send(close("too many messages")); break; }
@@ -435,6 +537,7 @@ async fn market_session(
                         if subs.streams.is_empty() { continue; }
                         rendered.clear();
                         subs.render(&cfg, &b, &mut rendered);
+                        subs.flush(&cfg, &mut rendered);
                         let mut slow = false;
                         for m in rendered.drain(..) {
                             if out.try_send(Message::Text(m.into())).is_err() { slow = true; break; }
@@ -803,12 +906,15 @@ mod tests {
         let cfg = ExchangeConfig::default_spot();
         assert_eq!(
             parse_stream(&cfg, "btcusdt@depth@100ms"),
-            Ok((0, Kind::Depth))
+            Ok((0, Kind::Depth(100)))
         );
-        assert_eq!(parse_stream(&cfg, "ethusdt@depth"), Ok((1, Kind::Depth)));
+        assert_eq!(
+            parse_stream(&cfg, "ethusdt@depth"),
+            Ok((1, Kind::Depth(1000)))
+        );
         assert_eq!(
             parse_stream(&cfg, "btcusdt@depth10@100ms"),
-            Ok((0, Kind::Partial(10)))
+            Ok((0, Kind::Partial(10, 100)))
         );
         assert_eq!(
             parse_stream(&cfg, "btcusdt@kline_1m"),
