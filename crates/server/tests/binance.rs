@@ -431,3 +431,185 @@ async fn public_endpoints_have_binance_shapes() {
     );
     srv.stop().await.unwrap();
 }
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn send(ws: &mut Ws, v: Value) {
+    use futures_util::SinkExt;
+    ws.send(tokio_tungstenite::tungstenite::Message::Text(
+        v.to_string().into(),
+    ))
+    .await
+    .unwrap();
+}
+
+/// The next JSON text message (pings skipped), within 5 s.
+async fn next(ws: &mut Ws) -> Value {
+    use futures_util::StreamExt;
+    loop {
+        let m = tokio::time::timeout(std::time::Duration::from_secs(5), ws.next())
+            .await
+            .expect("a message within 5 s")
+            .unwrap()
+            .unwrap();
+        if let tokio_tungstenite::tungstenite::Message::Text(t) = m {
+            return serde_json::from_str(&t).unwrap();
+        }
+    }
+}
+
+/// Market streams: SUBSCRIBE on `/ws/0`, diff depth continuing REST `depth` with no gap and
+/// gathered per 100 ms, trades; user data over `/ws-api/v3` with a signed subscription.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_continue_rest_depth_and_user_data_follows_the_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = start(cfg(dir.path())).await.unwrap();
+    let base = format!("http://{}", srv.addr);
+    let a = Bot::new(&base, "alice", json!({"BTC": "1"})).await;
+    let b = Bot::new(&base, "bob", json!({"USDT": "10000"})).await;
+    let (mut md, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws/0", srv.addr))
+        .await
+        .unwrap();
+    send(
+        &mut md,
+        json!({"method": "SUBSCRIBE", "params": ["btcusdt@depth@100ms", "btcusdt@trade"], "id": 7}),
+    )
+    .await;
+    assert_eq!(next(&mut md).await, json!({"result": null, "id": 7}));
+    send(&mut md, json!({"method": "LIST_SUBSCRIPTIONS", "id": "x"})).await;
+    assert_eq!(
+        next(&mut md).await,
+        json!({"result": ["btcusdt@depth@100ms", "btcusdt@trade"], "id": "x"})
+    );
+    send(
+        &mut md,
+        json!({"method": "SUBSCRIBE", "params": ["dogeusdt@trade"], "id": 8}),
+    )
+    .await;
+    assert_eq!(next(&mut md).await["error"]["code"], 2);
+
+    // User data: a bad signature is refused, a good one subscribes.
+    let (mut ud, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws-api/v3", srv.addr))
+        .await
+        .unwrap();
+    let ts = now_ms().to_string();
+    let payload = format!("apiKey={}&recvWindow=10000&timestamp={ts}", a.key);
+    send(&mut ud, json!({"id": "1", "method": "userDataStream.subscribe.signature",
+        "params": {"apiKey": a.key, "recvWindow": 10000, "timestamp": ts.parse::<u64>().unwrap(), "signature": sign("wrong", &payload)}})).await;
+    let r = next(&mut ud).await;
+    assert_eq!(
+        (r["status"].clone(), r["error"]["code"].clone()),
+        (json!(400), json!(-1022)),
+        "{r}"
+    );
+    send(&mut ud, json!({"id": "2", "method": "userDataStream.subscribe.signature",
+        "params": {"apiKey": a.key, "recvWindow": 10000, "timestamp": ts.parse::<u64>().unwrap(), "signature": sign(&a.secret, &payload)}})).await;
+    assert_eq!(
+        next(&mut ud).await,
+        json!({"id": "2", "status": 200, "result": {"subscriptionId": 0}})
+    );
+
+    let snap: Value = Client::new()
+        .get(format!("{base}/api/v3/depth?symbol=BTCUSDT"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let last = snap["lastUpdateId"].as_u64().unwrap();
+    // Three book changes in quick succession: two rests and a take.
+    let (s, v) = a.order("symbol=BTCUSDT&side=SELL&type=LIMIT&timeInForce=GTC&quantity=0.01&price=60000&newClientOrderId=alice-1").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    a.order("symbol=BTCUSDT&side=SELL&type=LIMIT&timeInForce=GTC&quantity=0.02&price=60010")
+        .await;
+    let (s, v) = b
+        .order("symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01")
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+
+    // Diffs: the first holds lastUpdateId + 1, each next one starts where the last ended, and
+    // together they leave 60000 empty and 0.02 at 60010.
+    let mut prev_u = None;
+    let mut levels = std::collections::BTreeMap::new();
+    let mut trade = None;
+    while levels.get("60000") != Some(&"0".to_string())
+        || levels.get("60010").is_none()
+        || trade.is_none()
+    {
+        let m = next(&mut md).await;
+        match m["e"].as_str() {
+            Some("depthUpdate") => {
+                let (u0, u1) = (m["U"].as_u64().unwrap(), m["u"].as_u64().unwrap());
+                match prev_u {
+                    None => assert!(u0 <= last + 1 && last < u1, "{m} after lastUpdateId {last}"),
+                    Some(p) => assert_eq!(u0, p + 1, "{m}"),
+                }
+                prev_u = Some(u1);
+                for row in m["a"].as_array().unwrap() {
+                    levels.insert(
+                        row[0].as_str().unwrap().to_string(),
+                        row[1].as_str().unwrap().to_string(),
+                    );
+                }
+            }
+            Some("trade") => trade = Some(m),
+            _ => panic!("unexpected {m}"),
+        }
+    }
+    assert_eq!(levels.get("60010").map(String::as_str), Some("0.02"));
+    let trade = trade.unwrap();
+    assert_eq!(
+        (
+            trade["p"].as_str(),
+            trade["q"].as_str(),
+            trade["m"].as_bool()
+        ),
+        (Some("60000"), Some("0.01"), Some(false))
+    );
+
+    // Alice's reports: NEW with her client order id, then the fill (maker, 0.48 USDT fee), and
+    // her balances.
+    let mut seen = Vec::new();
+    while !seen.iter().any(|e: &Value| e["x"] == "TRADE")
+        || !seen.iter().any(|e| e["e"] == "outboundAccountPosition")
+    {
+        let m = next(&mut ud).await;
+        assert_eq!(m["subscriptionId"], 0, "{m}");
+        seen.push(m["event"].clone());
+    }
+    let new = seen
+        .iter()
+        .find(|e| e["x"] == "NEW" && e["c"] == "alice-1")
+        .expect("NEW of alice-1");
+    assert_eq!(
+        (
+            new["S"].as_str(),
+            new["o"].as_str(),
+            new["q"].as_str(),
+            new["p"].as_str()
+        ),
+        (Some("SELL"), Some("LIMIT"), Some("0.01"), Some("60000"))
+    );
+    let fill = seen.iter().find(|e| e["x"] == "TRADE").unwrap();
+    assert_eq!(
+        (
+            fill["X"].as_str(),
+            fill["l"].as_str(),
+            fill["L"].as_str(),
+            fill["n"].as_str(),
+            fill["N"].as_str(),
+            fill["m"].as_bool()
+        ),
+        (
+            Some("FILLED"),
+            Some("0.01"),
+            Some("60000"),
+            Some("0.48"),
+            Some("USDT"),
+            Some(true)
+        )
+    );
+    srv.stop().await.unwrap();
+}

@@ -140,6 +140,26 @@ fn row(cfg: &ExchangeConfig, i: InstrumentId, p: i64, l: u64) -> Value {
 /// A best price level `(ticks, lots)`, if any.
 type Level = Option<(i64, u64)>;
 
+/// A `kline` event (web-socket-streams.md "Kline/Candlestick Streams"); the core's candles do not
+/// split volume by aggressor nor keep first/last trade ids, so `V`, `Q` are "0" and `f`, `L` -1.
+fn kline_value(
+    cfg: &ExchangeConfig,
+    i: InstrumentId,
+    iv: Interval,
+    c: &bourse_core::Candle,
+    t: u64,
+    closed: bool,
+) -> Value {
+    let s = binance_symbol(&cfg.instruments[i as usize].symbol);
+    let qa = cfg.instruments[i as usize].quote;
+    let open = c.open_time_ns / 1_000_000;
+    json!({"e": "kline", "E": t, "s": s, "k": {
+        "t": open, "T": open + iv.nanos() / 1_000_000 - 1, "s": s, "i": iv.label(), "f": -1, "L": -1,
+        "o": price_of(cfg, i, c.open), "c": price_of(cfg, i, c.close), "h": price_of(cfg, i, c.high),
+        "l": price_of(cfg, i, c.low), "v": qty_of(cfg, i, c.volume), "n": c.trades, "x": closed,
+        "q": coins_of(cfg, qa, c.quote_volume), "V": "0", "Q": "0", "B": "0"}})
+}
+
 /// What one connection needs to render: its subscriptions and per-instrument state.
 #[derive(Default)]
 struct Subs {
@@ -155,6 +175,8 @@ struct Subs {
     sent_at: BTreeMap<u16, std::time::Instant>,
     /// Market clock of the newest batch seen, ms.
     now_ms: u64,
+    /// The last candle sent per kline stream, to close it when the next one opens.
+    klines: BTreeMap<(InstrumentId, Interval), bourse_core::Candle>,
 }
 
 /// Book changes gathered for one diff depth stream between two sends: `U` of the first change,
@@ -317,18 +339,24 @@ impl Subs {
         }
         let t = batch.events.last().map_or(0, |e| e.ts_ns / 1_000_000);
         for (i, iv, c) in &batch.candles {
-            let names = self.wants(*i, Kind::Kline(*iv));
+            let names: Vec<String> = self
+                .wants(*i, Kind::Kline(*iv))
+                .into_iter()
+                .map(str::to_string)
+                .collect();
             if names.is_empty() {
                 continue;
             }
-            let s = binance_symbol(&cfg.instruments[*i as usize].symbol);
-            let qa = cfg.instruments[*i as usize].quote;
-            let open = c.open_time_ns / 1_000_000;
-            let v = json!({"e": "kline", "E": t, "s": s, "k": {
-                "t": open, "T": open + iv.nanos() / 1_000_000 - 1, "s": s, "i": iv.label(), "f": -1, "L": -1,
-                "o": price_of(cfg, *i, c.open), "c": price_of(cfg, *i, c.close), "h": price_of(cfg, *i, c.high),
-                "l": price_of(cfg, *i, c.low), "v": qty_of(cfg, *i, c.volume), "n": c.trades, "x": false,
-                "q": coins_of(cfg, qa, c.quote_volume), "V": "0", "Q": "0", "B": "0"}});
+            let names: Vec<&str> = names.iter().map(String::as_str).collect();
+            // A new candle closes the one before: its last state goes out once more as final
+            // (`x: true`), as Binance sends it.
+            if let Some(prev) = self.klines.insert((*i, *iv), *c) {
+                if prev.open_time_ns < c.open_time_ns {
+                    let v = kline_value(cfg, *i, *iv, &prev, t, true);
+                    self.emit(out, &names, &v);
+                }
+            }
+            let v = kline_value(cfg, *i, *iv, c, t, false);
             self.emit(out, &names, &v);
         }
         for (i, tk) in &batch.tickers {
@@ -362,10 +390,31 @@ impl Subs {
                 } else {
                     price_of(cfg, *i, tk.change)
                 };
-                let pct =
-                    rust_decimal::Decimal::from(tk.change_bps) / rust_decimal::Decimal::from(100);
-                let m = json!({"e": "24hrTicker", "E": t, "s": s, "p": change, "P": pct.to_string(), "w": "0",
-                    "x": o, "c": c, "Q": "0", "b": bp, "B": bq, "a": ap, "A": aq, "o": o, "h": h, "l": l,
+                use rust_decimal::Decimal;
+                use std::str::FromStr;
+                let dec = |x: &str| Decimal::from_str(x).unwrap_or_default();
+                let (open_d, vol_d) = (dec(&o), dec(&v));
+                let pct = if open_d.is_zero() {
+                    Decimal::ZERO
+                } else {
+                    (dec(&change) / open_d * Decimal::from(100)).round_dp(3)
+                };
+                let w = if vol_d.is_zero() {
+                    Decimal::ZERO
+                } else {
+                    (dec(&q) / vol_d).round_dp(cfg.assets[qa as usize].decimals)
+                };
+                let last_qty = batch
+                    .events
+                    .iter()
+                    .rev()
+                    .find_map(|e| match &e.event {
+                        Event::Trade(tr) if tr.instrument == *i => Some(tr.qty),
+                        _ => None,
+                    })
+                    .unwrap_or(0);
+                let m = json!({"e": "24hrTicker", "E": t, "s": s, "p": change, "P": pct.normalize().to_string(),
+                    "w": w.normalize().to_string(), "x": o, "c": c, "Q": qty_of(cfg, *i, last_qty), "b": bp, "B": bq, "a": ap, "A": aq, "o": o, "h": h, "l": l,
                     "v": v, "q": q, "O": t.saturating_sub(86_400_000), "C": t, "F": -1, "L": -1, "n": tk.trades});
                 self.emit(out, &names, &m);
             }
