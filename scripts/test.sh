@@ -12,7 +12,7 @@ bash scripts/setup.sh
 
 echo "== no import circles between the files of a crate"
 python3 scripts/check-imports.py crates/core/src crates/sim/src crates/protocol/src \
-  crates/worker/src crates/cli/src crates/workloads/src crates/journal/src crates/server/src web/src
+  crates/worker/src crates/cli/src crates/workloads/src crates/journal/src crates/server/src crates/lessons/src web/src
 
 echo "== cargo check for wasm32 (core, sim, protocol, worker, web)"
 cargo check --target wasm32-unknown-unknown -p bourse-core -p bourse-sim -p bourse-protocol -p bourse-worker -p bourse-web
