@@ -15,8 +15,8 @@
 //! - Every objective can fail: event objectives ([`Check::Fill`], [`Check::FinalStatus`],
 //!   [`Check::Rejected`], [`Check::QueueFront`]) that never happened are failed at `finish`;
 //!   state objectives ([`Check::BestBidMine`], [`Check::SpreadAtMost`],
-//!   [`Check::PositionBetween`], …) are judged on the state at `finish`; [`Check::NoFills`]
-//!   fails at the student's first (matching) fill. Each built-in lesson has a passing and a failing strategy
+//!   [`Check::PositionBetween`], …) are judged on the state at `finish`; [`Check::NoFills`] and
+//!   [`Check::NoSelfTrade`] fail at the first such trade. Each built-in lesson has a passing and a failing strategy
 //!   in `tests/` (issue: "so no objective can silently become always true or always false").
 //! - A fill whose fee is not `floor(notional × rate_ppm / 10^6)` of its liquidity's rate fails
 //!   the fill objectives (the fee rule of `bourse-core`).
@@ -118,6 +118,9 @@ pub enum Check {
         #[serde(default)]
         liquidity: Option<Liquidity>,
     },
+    /// The student never traded with themself (no trade with the student on both sides; fails
+    /// at the first).
+    NoSelfTrade,
     /// At the end, the student's order rests at the best bid.
     BestBidMine,
     /// At the end, the student's order rests at the best ask.
@@ -177,6 +180,8 @@ const BUILTIN: &[&str] = &[
     include_str!("../lessons/book-anatomy.json"),
     include_str!("../lessons/queue-priority.json"),
     include_str!("../lessons/maker-or-taker.json"),
+    include_str!("../lessons/halts-and-bands.json"),
+    include_str!("../lessons/self-trade-prevention.json"),
 ];
 
 impl Lesson {
@@ -304,6 +309,7 @@ pub struct Evaluator {
     verdicts: Vec<Verdict>,
     why: Vec<Option<String>>,
     fills: Vec<(Liquidity, bool)>,
+    trade_ids: std::collections::BTreeSet<u64>,
     finished: bool,
 }
 
@@ -338,6 +344,7 @@ impl Evaluator {
             verdicts: vec![Verdict::Open; n],
             why: vec![None; n],
             fills: Vec::new(),
+            trade_ids: std::collections::BTreeSet::new(),
             finished: false,
         })
     }
@@ -391,6 +398,14 @@ impl Evaluator {
                 let want = (u128::from(r.last_quote) * u128::from(ppm) / 1_000_000) as u64;
                 self.fills
                     .push((liq, want == r.fee && r.fee_asset == spec.quote));
+                if !self.trade_ids.insert(r.trade_id) {
+                    for k in 0..self.lesson.objectives.len() {
+                        if self.lesson.objectives[k].check == Check::NoSelfTrade {
+                            let why = format!("trade {} was with yourself", r.trade_id);
+                            self.set(k, Verdict::Failed, Some(why));
+                        }
+                    }
+                }
             }
             for k in 0..self.lesson.objectives.len() {
                 let check = self.lesson.objectives[k].check.clone();
@@ -511,7 +526,7 @@ impl Evaluator {
         for k in 0..self.verdicts.len() {
             if self.verdicts[k] == Verdict::Open {
                 let v = match self.lesson.objectives[k].check {
-                    Check::NoFills { .. } => Verdict::Met,
+                    Check::NoFills { .. } | Check::NoSelfTrade => Verdict::Met,
                     _ => Verdict::Failed,
                 };
                 self.set(k, v, None);

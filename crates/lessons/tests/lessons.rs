@@ -96,6 +96,20 @@ impl Run {
         qty: &str,
         post_only: bool,
     ) {
+        self.order_stp(side, t, tif, price, qty, post_only, StpMode::None);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn order_stp(
+        &mut self,
+        side: Side,
+        t: OrderType,
+        tif: TimeInForce,
+        price: Option<i64>,
+        qty: &str,
+        post_only: bool,
+        stp: StpMode,
+    ) {
         let spec = OrderSpec {
             instrument: self.i,
             side,
@@ -106,7 +120,7 @@ impl Run {
             quote_quantity: None,
             stop_price: None,
             post_only,
-            stp: StpMode::None,
+            stp,
             client_order_id: None,
         };
         let (mut log, mut events) = (Vec::new(), Vec::new());
@@ -130,6 +144,24 @@ impl Run {
                 return;
             }
         }
+    }
+
+    fn cancel_all(&mut self) {
+        let (mut log, mut events) = (Vec::new(), Vec::new());
+        let cmd = Command::CancelAll {
+            account: self.account,
+            instrument: Some(self.i),
+        };
+        self.sim.submit(cmd, &mut log, &mut events);
+        self.feed(&events);
+    }
+
+    /// Run until `secs` virtual seconds after the market's start.
+    fn run_to(&mut self, secs: u64) {
+        let (mut log, mut events) = (Vec::new(), Vec::new());
+        let t = self.sim.start_ns() + secs * SEC;
+        self.sim.run_until(t, &mut log, &mut events);
+        self.feed(&events);
     }
 
     fn finish(mut self) -> Vec<Verdict> {
@@ -398,4 +430,125 @@ fn check_kinds_round_trip_as_documented() {
         serde_json::from_str::<Check>(r#"{"kind": "fill"}"#).is_err(),
         "at_least is required"
     );
+}
+
+#[test]
+fn halts_and_bands_passes_the_four_behaviours_and_fails_a_plain_trade() {
+    let l = lesson("halts-and-bands");
+    let mut passed = Vec::new();
+    for &seed in &l.seeds {
+        let mut r = Run::new(&l, seed);
+        let (bid, ask) = r.l1();
+        // A fat finger: 30 % above the market, outside the 20 % band.
+        r.order(
+            Side::Buy,
+            OrderType::Limit,
+            TimeInForce::Gtc,
+            Some(ask * 13 / 10),
+            "0.001",
+            false,
+        );
+        r.order(
+            Side::Buy,
+            OrderType::Limit,
+            TimeInForce::Gtc,
+            Some(bid - 50_000),
+            "0.001",
+            false,
+        );
+        r.run_to(200);
+        assert!(r.ex().is_halted(r.i), "the script halts at 3 minutes");
+        let (bid, _) = r.l1();
+        r.order(
+            Side::Buy,
+            OrderType::Limit,
+            TimeInForce::Gtc,
+            Some(bid),
+            "0.001",
+            false,
+        );
+        r.cancel_all();
+        r.run_to(310);
+        assert!(!r.ex().is_halted(r.i), "resumed at 5 minutes");
+        let (_, ask) = r.l1();
+        r.order(
+            Side::Buy,
+            OrderType::Limit,
+            TimeInForce::Ioc,
+            Some(ask),
+            "0.001",
+            false,
+        );
+        let v = r.finish();
+        assert_eq!(v, [Met, Met, Met, Met], "seed {seed}");
+        passed.push(true);
+    }
+    assert!(passes_over_seeds(&l, &passed));
+
+    let mut r = Run::new(&l, 7);
+    let (_, ask) = r.l1();
+    r.order(
+        Side::Buy,
+        OrderType::Limit,
+        TimeInForce::Ioc,
+        Some(ask),
+        "0.001",
+        false,
+    );
+    assert_eq!(r.finish(), [Failed, Failed, Failed, Met]);
+}
+
+#[test]
+fn self_trade_prevention_passes_with_expire_taker_and_fails_a_wash_trade() {
+    let l = lesson("self-trade-prevention");
+    for &seed in &l.seeds {
+        for stp in [
+            StpMode::ExpireTaker,
+            StpMode::ExpireMaker,
+            StpMode::ExpireBoth,
+        ] {
+            let mut r = Run::new(&l, seed);
+            let (bid, ask) = r.l1();
+            assert!(ask - bid > 1, "seed {seed}: room inside the spread");
+            // Alone at a new best ask, then a buy at that price meets only the student's sell.
+            r.order(
+                Side::Sell,
+                OrderType::Limit,
+                TimeInForce::Gtc,
+                Some(ask - 1),
+                "0.001",
+                false,
+            );
+            r.order_stp(
+                Side::Buy,
+                OrderType::Limit,
+                TimeInForce::Gtc,
+                Some(ask - 1),
+                "0.001",
+                false,
+                stp,
+            );
+            assert_eq!(r.finish(), [Met, Met], "seed {seed} {stp:?}");
+        }
+    }
+    let mut r = Run::new(&l, 7);
+    let (_, ask) = r.l1();
+    r.order(
+        Side::Sell,
+        OrderType::Limit,
+        TimeInForce::Gtc,
+        Some(ask - 1),
+        "0.001",
+        false,
+    );
+    r.order(
+        Side::Buy,
+        OrderType::Limit,
+        TimeInForce::Gtc,
+        Some(ask - 1),
+        "0.001",
+        false,
+    );
+    assert_eq!(r.ev.verdicts()[1], Failed, "the wash trade fails at once");
+    assert_eq!(r.finish(), [Failed, Failed]);
 }
