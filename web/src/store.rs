@@ -543,6 +543,9 @@ impl Store {
                 message,
             } => self.on_rejected(client_seq, reason, message, intent),
             ServerMessage::Frame(frame) => self.apply_frame(*frame),
+            // The page does not start lessons yet (the lesson panel is the next step of the
+            // lessons issue); a worker only sends this after a lesson `Start`.
+            ServerMessage::Lesson(_) => {}
             ServerMessage::CandleHistory {
                 instrument,
                 interval,

@@ -364,6 +364,11 @@ impl Evaluator {
         self.why.get(k).and_then(|w| w.as_deref())
     }
 
+    /// True after [`Evaluator::finish`].
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
     /// True when every objective is met.
     pub fn passed(&self) -> bool {
         self.verdicts.iter().all(|v| *v == Verdict::Met)

@@ -58,8 +58,9 @@ pub use frame::{
     BalanceChange, Depth, ExecutionPrint, Frame, L2Row, L3Order, L3Queue, OpenOrders, TradePrint,
 };
 pub use messages::{
-    command_outcome, wire_name, ClientMessage, ClientRequest, Login, MarketInfo, MarketStart,
-    RejectReason, ScenarioInfo, ScriptItem, ServerMessage, SessionInfo, SimControl,
+    command_outcome, wire_name, ClientMessage, ClientRequest, LessonControl, LessonProgress, Login,
+    MarketInfo, MarketStart, ObjectiveProgress, ObjectiveVerdict, RejectReason, ScenarioInfo,
+    ScriptItem, ServerMessage, SessionInfo, SimControl,
 };
 pub use session::{SimState, Speed, Subscription};
 

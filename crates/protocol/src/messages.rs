@@ -206,6 +206,70 @@ pub enum ClientMessage {
         /// Most candles wanted.
         limit: u32,
     },
+    /// Start or end a lesson (`bourse-lessons`; the Web Worker only: a shared server refuses it).
+    Lesson(LessonControl),
+}
+
+/// What [`ClientMessage::Lesson`] asks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LessonControl {
+    /// Start lesson `id` on `seed` (default: its first seed): the lesson's market is started
+    /// afresh (as [`SimControl::Reset`] with the lesson's scenario and warm-up: answered `Ack`,
+    /// `Ready`, then [`ServerMessage::Lesson`]). Starting again with the same seed is "the same
+    /// market again".
+    Start {
+        /// The lesson's id.
+        id: String,
+        /// One of the lesson's seeds, or any seed.
+        #[serde(default)]
+        seed: Option<u64>,
+    },
+    /// End the lesson: its state objectives are judged now and its verdicts stop changing
+    /// (answered `Ack` and a final [`ServerMessage::Lesson`]).
+    Finish,
+}
+
+/// An objective's verdict as the page shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectiveVerdict {
+    /// Not decided yet.
+    Open,
+    /// Holds.
+    Met,
+    /// Cannot hold any more.
+    Failed,
+}
+
+/// One objective of the running lesson.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectiveProgress {
+    /// The objective's id.
+    pub id: String,
+    /// What the student reads.
+    pub text: String,
+    /// Its verdict now.
+    pub verdict: ObjectiveVerdict,
+    /// Why it failed, when there is more to say than its text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+}
+
+/// The running lesson's objectives (sent after `Start`, with a frame whenever a verdict
+/// changed, and after `Finish`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LessonProgress {
+    /// The lesson's id.
+    pub id: String,
+    /// The seed it runs on.
+    pub seed: u64,
+    /// Its objectives in order.
+    pub objectives: Vec<ObjectiveProgress>,
+    /// True after `Finish`.
+    pub finished: bool,
+    /// True when every objective is met.
+    pub passed: bool,
 }
 
 impl ClientMessage {
@@ -324,6 +388,8 @@ pub enum ServerMessage {
         /// Candles, oldest first, at most [`MAX_CANDLE_HISTORY`].
         candles: Vec<Candle>,
     },
+    /// The running lesson's progress (see [`LessonControl`]).
+    Lesson(LessonProgress),
 }
 
 impl ServerMessage {

@@ -381,6 +381,9 @@ fn handle(st: &mut State, id: u64, req: ClientRequest) -> Vec<ServerMessage> {
                 candles,
             }]
         }
+        ClientMessage::Lesson(_) => vec![invalid(
+            "lessons run in the browser's own market (the static site); a shared server's lessons are not built yet",
+        )],
         _ => vec![invalid("unexpected request")],
     }
 }

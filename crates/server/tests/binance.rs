@@ -535,7 +535,7 @@ async fn streams_continue_rest_depth_and_user_data_follows_the_account() {
     let mut levels = std::collections::BTreeMap::new();
     let mut trade = None;
     while levels.get("60000") != Some(&"0".to_string())
-        || levels.get("60010").is_none()
+        || !levels.contains_key("60010")
         || trade.is_none()
     {
         let m = next(&mut md).await;

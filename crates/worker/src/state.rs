@@ -9,9 +9,9 @@ use bourse_core::{
     SequencedCommand, Units,
 };
 use bourse_protocol::{
-    command_outcome, wire_name, ClientMessage, ClientRequest, Frame, FrameBuilder, MarketInfo,
-    MarketStart, ProtocolError, RejectReason, ScenarioInfo, ScriptItem, ServerMessage, SimControl,
-    SimState, Speed, Subscription, MAX_FAST_FORWARD_NS, PROTOCOL_VERSION,
+    command_outcome, wire_name, ClientMessage, ClientRequest, Frame, FrameBuilder, LessonControl,
+    MarketInfo, MarketStart, ProtocolError, RejectReason, ScenarioInfo, ScriptItem, ServerMessage,
+    SimControl, SimState, Speed, Subscription, MAX_FAST_FORWARD_NS, PROTOCOL_VERSION,
 };
 use bourse_sim::{ActionKind, Scenario, SimDuration, SimError, Simulation};
 use serde::{Deserialize, Serialize};
@@ -93,6 +93,8 @@ pub struct WorkerState {
     /// Scratch buffers, emptied after every step or command (the log is not kept).
     log: Vec<SequencedCommand>,
     events: Vec<Sequenced>,
+    /// The running lesson, its seed, and the verdicts last sent to the page.
+    lesson: Option<(bourse_lessons::Evaluator, u64, Vec<bourse_lessons::Verdict>)>,
 }
 
 impl std::fmt::Debug for WorkerState {
@@ -245,6 +247,7 @@ impl WorkerState {
             hello_done: false,
             log,
             events,
+            lesson: None,
         };
         state.warm_up();
         Ok(state)
@@ -398,6 +401,9 @@ impl WorkerState {
 
     /// Hand the scratch events to the frame builder and empty the scratch buffers.
     fn flush(&mut self) {
+        if let Some((ev, _, _)) = &mut self.lesson {
+            ev.on_events(self.sim.config(), &self.events);
+        }
         self.builder.on_events(&self.events);
         self.events.clear();
         self.log.clear();
@@ -557,7 +563,18 @@ impl WorkerState {
                     e,
                 )],
             },
-            ClientMessage::RequestFrame => vec![ServerMessage::Frame(Box::new(self.take_frame()))],
+            ClientMessage::RequestFrame => {
+                let mut out = vec![ServerMessage::Frame(Box::new(self.take_frame()))];
+                if let Some((ev, _, sent)) = &mut self.lesson {
+                    ev.on_state(self.sim.exchange());
+                    if ev.verdicts() != sent.as_slice() {
+                        *sent = ev.verdicts().to_vec();
+                        out.extend(self.lesson_progress());
+                    }
+                }
+                out
+            }
+            ClientMessage::Lesson(control) => self.lesson_control(seq, control),
             ClientMessage::CandleHistory {
                 instrument,
                 interval,
@@ -591,6 +608,88 @@ impl WorkerState {
                 RejectReason::InvalidRequest,
                 "unexpected request",
             )],
+        }
+    }
+
+    /// The running lesson's progress message, if a lesson runs.
+    fn lesson_progress(&self) -> Option<ServerMessage> {
+        use bourse_lessons::Verdict;
+        let (ev, seed, _) = self.lesson.as_ref()?;
+        let objectives = ev
+            .lesson()
+            .objectives
+            .iter()
+            .zip(ev.verdicts())
+            .enumerate()
+            .map(|(k, (o, v))| bourse_protocol::ObjectiveProgress {
+                id: o.id.clone(),
+                text: o.text.clone(),
+                verdict: match v {
+                    Verdict::Open => bourse_protocol::ObjectiveVerdict::Open,
+                    Verdict::Met => bourse_protocol::ObjectiveVerdict::Met,
+                    Verdict::Failed => bourse_protocol::ObjectiveVerdict::Failed,
+                },
+                why: ev.why(k).map(str::to_string),
+            })
+            .collect();
+        Some(ServerMessage::Lesson(bourse_protocol::LessonProgress {
+            id: ev.lesson().id.clone(),
+            seed: *seed,
+            objectives,
+            finished: ev.is_finished(),
+            passed: ev.passed(),
+        }))
+    }
+
+    fn lesson_control(&mut self, seq: u64, control: LessonControl) -> Vec<ServerMessage> {
+        let ack = ServerMessage::Ack {
+            client_seq: seq,
+            input_seq: None,
+        };
+        let invalid =
+            |m: String| ServerMessage::rejected(Some(seq), RejectReason::InvalidRequest, m);
+        match control {
+            LessonControl::Start { id, seed } => {
+                let Some(lesson) = bourse_lessons::Lesson::builtin()
+                    .into_iter()
+                    .find(|l| l.id == id)
+                else {
+                    let known: Vec<String> = bourse_lessons::Lesson::builtin()
+                        .into_iter()
+                        .map(|l| l.id)
+                        .collect();
+                    return vec![invalid(format!(
+                        "unknown lesson {id:?}; known: {}",
+                        known.join(", ")
+                    ))];
+                };
+                let seed = seed.unwrap_or(lesson.seeds[0]);
+                self.lesson = None;
+                if let Err(e) = self.restart(&lesson.scenario, seed, lesson.warmup_ns) {
+                    return vec![invalid(e.to_string())];
+                }
+                match bourse_lessons::Evaluator::new(lesson, self.human, self.sim.exchange()) {
+                    Ok(mut ev) => {
+                        ev.on_state(self.sim.exchange());
+                        let sent = ev.verdicts().to_vec();
+                        self.lesson = Some((ev, seed, sent));
+                    }
+                    Err(e) => return vec![invalid(e.to_string())],
+                }
+                let mut out = vec![ack, self.ready()];
+                out.extend(self.lesson_progress());
+                out
+            }
+            LessonControl::Finish => {
+                let Some((ev, _, sent)) = &mut self.lesson else {
+                    return vec![invalid("no lesson is running".into())];
+                };
+                ev.finish(self.sim.exchange());
+                *sent = ev.verdicts().to_vec();
+                let mut out = vec![ack];
+                out.extend(self.lesson_progress());
+                out
+            }
         }
     }
 
@@ -641,6 +740,7 @@ impl WorkerState {
                         ),
                     )];
                 }
+                self.lesson = None;
                 if let Err(e) = self.restart(&scenario, seed, warmup_ns) {
                     return vec![invalid(e.to_string())];
                 }

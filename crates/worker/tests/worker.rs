@@ -694,3 +694,109 @@ fn rejected_placement_report_keeps_price_and_quantity() {
     assert_eq!(r.report.tif, TimeInForce::Fok);
     assert_eq!(r.ts_ns, w.now_ns());
 }
+
+/// The lesson's progress messages in `out`.
+fn progress(out: &[ServerMessage]) -> Vec<bourse_protocol::LessonProgress> {
+    out.iter()
+        .filter_map(|m| match m {
+            ServerMessage::Lesson(p) => Some(p.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn verdicts(p: &bourse_protocol::LessonProgress) -> Vec<bourse_protocol::ObjectiveVerdict> {
+    p.objectives.iter().map(|o| o.verdict).collect()
+}
+
+/// A lesson through the worker's protocol: `Start` gives the lesson's market (Ack, Ready,
+/// progress), the student's order turns objectives met, frames carry the change, `Finish`
+/// freezes it; "the same market again" is the same start; a crossing order fails it.
+#[test]
+fn a_lesson_runs_in_the_worker_and_reports_its_objectives() {
+    use bourse_protocol::{LessonControl, ObjectiveVerdict::*};
+    let mut w = started(1);
+    let start = |w: &mut WorkerState, seq: u64| {
+        let out = w.handle(req(
+            seq,
+            ClientMessage::Lesson(LessonControl::Start {
+                id: "book-anatomy".into(),
+                seed: None,
+            }),
+        ));
+        assert!(
+            matches!(
+                out.as_slice(),
+                [
+                    ServerMessage::Ack { .. },
+                    ServerMessage::Ready { .. },
+                    ServerMessage::Lesson(_)
+                ]
+            ),
+            "{out:?}"
+        );
+        let p = progress(&out).remove(0);
+        assert_eq!(
+            (p.id.as_str(), p.seed, p.finished),
+            ("book-anatomy", 7, false)
+        );
+        // No order yet: not the best bid, the warmed-up spread is wide, no trade so far.
+        assert_eq!(verdicts(&p), [Open, Open, Open]);
+        w.exchange().state_digest()
+    };
+    let d1 = start(&mut w, 2);
+    let ask = w.exchange().book_ticker(0).unwrap().ask.unwrap().0;
+    let mut spec = limit(Side::Buy, &w, ask - 1, 100, TimeInForce::Gtc);
+    spec.post_only = true;
+    let out = w.handle(req(3, ClientMessage::PlaceOrder(spec.clone())));
+    assert!(
+        matches!(out.as_slice(), [ServerMessage::Ack { .. }]),
+        "{out:?}"
+    );
+    let out = w.handle(req(4, ClientMessage::RequestFrame));
+    let p = progress(&out);
+    assert_eq!(p.len(), 1, "a frame after a change carries the progress");
+    assert_eq!(verdicts(&p[0]), [Met, Met, Open]);
+    assert!(
+        progress(&w.handle(req(5, ClientMessage::RequestFrame))).is_empty(),
+        "no change, no message"
+    );
+    let out = w.handle(req(6, ClientMessage::Lesson(LessonControl::Finish)));
+    let p = progress(&out).remove(0);
+    assert!(p.finished && p.passed, "{p:?}");
+    assert_eq!(verdicts(&p), [Met, Met, Met]);
+
+    // The same market again, then a crossing buy: the no-trade objective fails at once.
+    let d2 = start(&mut w, 7);
+    assert_eq!(d1, d2, "the same lesson and seed give the same market");
+    let out = w.handle(req(
+        8,
+        ClientMessage::PlaceOrder(limit(Side::Buy, &w, ask + 10, 100, TimeInForce::Gtc)),
+    ));
+    assert!(
+        matches!(out.as_slice(), [ServerMessage::Ack { .. }]),
+        "{out:?}"
+    );
+    let p = progress(&w.handle(req(9, ClientMessage::RequestFrame))).remove(0);
+    assert_eq!(p.objectives[2].verdict, Failed);
+    let out = w.handle(req(10, ClientMessage::Lesson(LessonControl::Finish)));
+    assert!(!progress(&out)[0].passed);
+
+    let out = w.handle(req(
+        11,
+        ClientMessage::Lesson(LessonControl::Start {
+            id: "nope".into(),
+            seed: None,
+        }),
+    ));
+    assert!(
+        matches!(
+            out.as_slice(),
+            [ServerMessage::Rejected {
+                reason: RejectReason::InvalidRequest,
+                ..
+            }]
+        ),
+        "{out:?}"
+    );
+}
