@@ -19,8 +19,9 @@ use axum::extract::{RawQuery, State as AxState};
 use axum::http::HeaderMap;
 use axum::Json;
 use bourse_core::{
-    AccountId, Command, Event, ExchangeConfig, ExecType, InstrumentId, Interval, Liquidity,
-    OrderRef, OrderSpec, OrderStatus, OrderType, Sequenced, Side, StpMode, TimeInForce,
+    from_grid, unit_step, AccountId, Command, Event, ExchangeConfig, ExecType, InstrumentId,
+    Interval, Liquidity, OrderRef, OrderSpec, OrderStatus, OrderType, Sequenced, Side, StpMode,
+    TimeInForce,
 };
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
@@ -321,12 +322,7 @@ pub async fn agg_trades(AxState(app): AxState<AppState>, RawQuery(q): RawQuery) 
             .filter(|t| end.is_none_or(|e| ms(t.ts_ns) <= e))
             .collect();
         picked.reverse();
-        if from_id.is_some() || start.is_some() {
-            picked.truncate(limit);
-        } else {
-            let skip = picked.len().saturating_sub(limit);
-            picked.drain(..skip);
-        }
+        window(&mut picked, limit, from_id.is_some() || start.is_some());
         Ok(Json(Value::Array(
             picked
                 .iter()
@@ -376,12 +372,7 @@ pub async fn klines(AxState(app): AxState<AppState>, RawQuery(q): RawQuery) -> J
             .filter(|c| start.is_none_or(|s| ms(c.open_time_ns) >= s))
             .filter(|c| end.is_none_or(|e| ms(c.open_time_ns) <= e))
             .collect();
-        if start.is_some() {
-            picked.truncate(limit);
-        } else {
-            let skip = picked.len().saturating_sub(limit);
-            picked.drain(..skip);
-        }
+        window(&mut picked, limit, start.is_some());
         let qa = quote_of(cfg, i);
         Ok(Json(Value::Array(
             picked
@@ -431,13 +422,7 @@ fn ticker_value(st: &State, i: InstrumentId, mini: bool) -> Value {
         (last, last, last)
     };
     let qa = quote_of(cfg, i);
-    let volume = from_units(qty_of(cfg, i, t.volume));
-    let quote_volume = from_units(coins_of(cfg, qa, t.quote_volume));
-    let weighted = if volume.is_zero() {
-        Decimal::ZERO
-    } else {
-        (quote_volume / volume).round_dp(cfg.assets[qa as usize].decimals)
-    };
+    let (change_pct, weighted) = ticker_stats(cfg, i, &t);
     let mut v = json!({
         "symbol": sym(cfg, i),
         "openPrice": price_of(cfg, i, open), "highPrice": price_of(cfg, i, high),
@@ -447,15 +432,9 @@ fn ticker_value(st: &State, i: InstrumentId, mini: bool) -> Value {
         "count": t.trades,
     });
     if !mini {
-        let open_d = from_units(price_of(cfg, i, open));
-        let change = if t.trades > 0 && !open_d.is_zero() {
-            from_units(price_signed(cfg, i, t.change)) / open_d * Decimal::from(100)
-        } else {
-            Decimal::ZERO
-        };
         let extra = json!({
             "priceChange": price_signed(cfg, i, if t.trades > 0 { t.change } else { 0 }),
-            "priceChangePercent": change.round_dp(3).to_string(),
+            "priceChangePercent": change_pct.to_string(),
             "weightedAvgPrice": weighted.to_string(),
             "prevClosePrice": price_of(cfg, i, open),
             "lastQty": qty_of(cfg, i, last_qty),
@@ -469,15 +448,58 @@ fn ticker_value(st: &State, i: InstrumentId, mini: bool) -> Value {
     v
 }
 
-fn from_units(s: String) -> Decimal {
-    Decimal::from_str(&s).unwrap_or_default()
+fn lots_dec(cfg: &ExchangeConfig, i: InstrumentId, lots: u64) -> Decimal {
+    from_grid(
+        lots.min(i64::MAX as u64) as i64,
+        cfg.instruments[i as usize].lot_size,
+    )
 }
 
-fn price_signed(cfg: &ExchangeConfig, i: InstrumentId, ticks: i64) -> String {
-    if ticks < 0 {
-        format!("-{}", price_of(cfg, i, -ticks))
+fn coins_dec(cfg: &ExchangeConfig, a: u32, units: u64) -> Decimal {
+    from_grid(
+        units.min(i64::MAX as u64) as i64,
+        unit_step(cfg.assets[a as usize].decimals),
+    )
+}
+
+/// A signed price change, e.g. `-0.16`.
+pub(crate) fn price_signed(cfg: &ExchangeConfig, i: InstrumentId, ticks: i64) -> String {
+    from_grid(ticks, cfg.instruments[i as usize].tick_size).to_string()
+}
+
+/// The 24-hour ticker's `priceChangePercent` (change / open × 100, 3 decimals) and
+/// `weightedAvgPrice` (quote volume / volume, at the quote asset's decimals); zeros without trades
+/// (rest-api.md "24hr ticker price change statistics"). Shared by REST and the `@ticker` stream.
+pub(crate) fn ticker_stats(
+    cfg: &ExchangeConfig,
+    i: InstrumentId,
+    t: &bourse_core::Ticker24h,
+) -> (Decimal, Decimal) {
+    let qa = quote_of(cfg, i);
+    let open = from_grid(t.open, cfg.instruments[i as usize].tick_size);
+    let pct = if t.trades == 0 || open.is_zero() {
+        Decimal::ZERO
     } else {
-        price_of(cfg, i, ticks)
+        (from_grid(t.change, cfg.instruments[i as usize].tick_size) / open * Decimal::from(100))
+            .round_dp(3)
+    };
+    let volume = lots_dec(cfg, i, t.volume);
+    let weighted = if volume.is_zero() {
+        Decimal::ZERO
+    } else {
+        (coins_dec(cfg, qa, t.quote_volume) / volume).round_dp(cfg.assets[qa as usize].decimals)
+    };
+    (pct.normalize(), weighted.normalize())
+}
+
+/// Keep `limit` rows of `rows` (oldest first): the first ones when the request gave where to
+/// start (`fromId`, `orderId`, `startTime`), else the newest (Binance's rule for its lists).
+fn window<T>(rows: &mut Vec<T>, limit: usize, from_start: bool) {
+    if from_start {
+        rows.truncate(limit);
+    } else {
+        let skip = rows.len().saturating_sub(limit);
+        rows.drain(..skip);
     }
 }
 
@@ -554,8 +576,8 @@ pub async fn avg_price(AxState(app): AxState<AppState>, RawQuery(q): RawQuery) -
         let qa = quote_of(cfg, i);
         let (mut vol, mut quote) = (Decimal::ZERO, Decimal::ZERO);
         for c in &cs {
-            vol += from_units(qty_of(cfg, i, c.volume));
-            quote += from_units(coins_of(cfg, qa, c.quote_volume));
+            vol += lots_dec(cfg, i, c.volume);
+            quote += coins_dec(cfg, qa, c.quote_volume);
         }
         let price = if vol.is_zero() {
             price_of(cfg, i, ex.last_price(i).unwrap_or(0))
@@ -1098,7 +1120,7 @@ pub async fn amend_keep_priority(
             .open_order(r.id)
             .ok_or_else(BinanceError::no_such_order)?;
         let cfg = st.exchange().config();
-        let current = from_units(qty_of(cfg, r.instrument, open.quantity));
+        let current = lots_dec(cfg, r.instrument, open.quantity);
         if new_qty >= current {
             return Err(BinanceError::new(
                 -2038,
@@ -1180,12 +1202,7 @@ pub async fn all_orders(
             .filter(|r| end.is_none_or(|e| ms(r.created_ns) <= e))
             .collect();
         picked.reverse();
-        if from.is_some() || start.is_some() {
-            picked.truncate(limit);
-        } else {
-            let skip = picked.len().saturating_sub(limit);
-            picked.drain(..skip);
-        }
+        window(&mut picked, limit, from.is_some() || start.is_some());
         Ok(Json(Value::Array(
             picked
                 .iter()
@@ -1273,12 +1290,7 @@ pub async fn my_trades(
             .filter(|x| end.is_none_or(|e| ms(x.ts_ns) <= e))
             .collect();
         picked.reverse();
-        if from.is_some() || start.is_some() {
-            picked.truncate(limit);
-        } else {
-            let skip = picked.len().saturating_sub(limit);
-            picked.drain(..skip);
-        }
+        window(&mut picked, limit, from.is_some() || start.is_some());
         let qa = quote_of(cfg, i);
         Ok(Json(Value::Array(
             picked

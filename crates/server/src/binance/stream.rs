@@ -385,25 +385,8 @@ impl Subs {
                     None => ("0".to_string(), "0".to_string()),
                 };
                 let ((bp, bq), (ap, aq)) = (side(bid), side(ask));
-                let change = if tk.change < 0 {
-                    format!("-{}", price_of(cfg, *i, -tk.change))
-                } else {
-                    price_of(cfg, *i, tk.change)
-                };
-                use rust_decimal::Decimal;
-                use std::str::FromStr;
-                let dec = |x: &str| Decimal::from_str(x).unwrap_or_default();
-                let (open_d, vol_d) = (dec(&o), dec(&v));
-                let pct = if open_d.is_zero() {
-                    Decimal::ZERO
-                } else {
-                    (dec(&change) / open_d * Decimal::from(100)).round_dp(3)
-                };
-                let w = if vol_d.is_zero() {
-                    Decimal::ZERO
-                } else {
-                    (dec(&q) / vol_d).round_dp(cfg.assets[qa as usize].decimals)
-                };
+                let change = super::rest::price_signed(cfg, *i, tk.change);
+                let (pct, w) = super::rest::ticker_stats(cfg, *i, tk);
                 let last_qty = batch
                     .events
                     .iter()
@@ -413,8 +396,8 @@ impl Subs {
                         _ => None,
                     })
                     .unwrap_or(0);
-                let m = json!({"e": "24hrTicker", "E": t, "s": s, "p": change, "P": pct.normalize().to_string(),
-                    "w": w.normalize().to_string(), "x": o, "c": c, "Q": qty_of(cfg, *i, last_qty), "b": bp, "B": bq, "a": ap, "A": aq, "o": o, "h": h, "l": l,
+                let m = json!({"e": "24hrTicker", "E": t, "s": s, "p": change, "P": pct.to_string(),
+                    "w": w.to_string(), "x": o, "c": c, "Q": qty_of(cfg, *i, last_qty), "b": bp, "B": bq, "a": ap, "A": aq, "o": o, "h": h, "l": l,
                     "v": v, "q": q, "O": t.saturating_sub(86_400_000), "C": t, "F": -1, "L": -1, "n": tk.trades});
                 self.emit(out, &names, &m);
             }
@@ -528,6 +511,18 @@ fn writer(
     (out, incoming, task)
 }
 
+/// Queue every rendered message for the writer; false (after queueing a 1008 `too slow` close)
+/// when the connection's buffer is full.
+fn send_all(out: &mpsc::Sender<Message>, rendered: &mut Vec<String>) -> bool {
+    for m in rendered.drain(..) {
+        if out.try_send(Message::Text(m.into())).is_err() {
+            let _ = out.try_send(close("too slow"));
+            return false;
+        }
+    }
+    true
+}
+
 fn text(v: Value) -> Message {
     Message::Text(v.to_string().into())
 }
@@ -563,11 +558,7 @@ async fn market_session(
             _ = tick.tick() => {
                 rendered.clear();
                 subs.flush(&cfg, &mut rendered);
-                let mut slow = false;
-                for m in rendered.drain(..) {
-                    if out.try_send(Message::Text(m.into())).is_err() { slow = true; break; }
-                }
-                if slow { let _ = out.try_send(close("too slow")); break; }
+                if !send_all(&out, &mut rendered) { break; }
             }
             msg = incoming.next() => {
                 let Some(Ok(msg)) = msg else { break };
@@ -587,11 +578,7 @@ async fn market_session(
                         rendered.clear();
                         subs.render(&cfg, &b, &mut rendered);
                         subs.flush(&cfg, &mut rendered);
-                        let mut slow = false;
-                        for m in rendered.drain(..) {
-                            if out.try_send(Message::Text(m.into())).is_err() { slow = true; break; }
-                        }
-                        if slow { let _ = out.try_send(close("too slow")); break; }
+                        if !send_all(&out, &mut rendered) { break; }
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
                         let _ = out.try_send(close("too slow"));
@@ -926,11 +913,7 @@ async fn api_session(socket: WebSocket, app: AppState, slot: IpSlot) {
                         let Some(a) = account else { continue };
                         rendered.clear();
                         user_events(&app, &cfg, a, &b, &mut labels, &mut rendered).await;
-                        let mut slow = false;
-                        for m in rendered.drain(..) {
-                            if out.try_send(Message::Text(m.into())).is_err() { slow = true; break; }
-                        }
-                        if slow { let _ = out.try_send(close("too slow")); break; }
+                        if !send_all(&out, &mut rendered) { break; }
                     }
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
                         let _ = out.try_send(close("too slow"));
