@@ -13,8 +13,8 @@ use crate::store::Store;
 use crate::transport::{Incoming, Transport};
 use bourse_core::{InstrumentId, Interval, OrderId, OrderRef};
 use bourse_protocol::{
-    ClientMessage, ClientRequest, Login, MarketStart, RejectReason, ServerMessage, SimControl,
-    Subscription, PROTOCOL_VERSION,
+    ClientMessage, ClientRequest, LessonControl, Login, MarketStart, RejectReason, ServerMessage,
+    SimControl, Subscription, PROTOCOL_VERSION,
 };
 use rust_decimal::Decimal;
 use std::cell::RefCell;
@@ -189,6 +189,11 @@ impl Api {
     /// Simulation control.
     pub fn sim(self, control: SimControl) -> u64 {
         send(ClientMessage::Sim(control.clone()), Intent::Sim(control))
+    }
+
+    /// A lesson request (list, start, finish, check a receipt).
+    pub fn lesson(self, control: LessonControl) -> u64 {
+        send(ClientMessage::Lesson(control), Intent::Other)
     }
 
     /// Replace the subscription (the next frame is full).

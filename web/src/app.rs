@@ -8,6 +8,7 @@ use crate::help::Help;
 use crate::join::JoinDialog;
 use crate::l3::L3View;
 use crate::ladder::Ladder;
+use crate::lesson::{LessonList, LessonPanel};
 use crate::store::Store;
 use crate::tables::Tables;
 use crate::tape::Tape;
@@ -29,7 +30,12 @@ pub fn App() -> impl IntoView {
                     <TickerBar />
                     <SimBar scenario_pick=scenario_pick />
                 </header>
-                <ScenarioLine scenario_pick=scenario_pick />
+                <Show when=move || store.lesson_id.with(|l| l.is_none())>
+                    <ScenarioLine scenario_pick=scenario_pick />
+                </Show>
+                <Show when=move || store.lesson_id.with(|l| l.is_some())>
+                    <LessonPanel />
+                </Show>
                 <Show when=move || store.fatal_error.with(|e| e.is_some())>
                     <p class="fatal" role="alert">{move || store.fatal_error.get().unwrap_or_default()}</p>
                 </Show>
@@ -45,6 +51,7 @@ pub fn App() -> impl IntoView {
             <section class="panel p-tables" aria-label="Account panel"><Tables /></section>
             <Toasts />
             <Help />
+            <LessonList />
             <JoinDialog />
         </div>
     }

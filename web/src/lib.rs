@@ -20,8 +20,10 @@
 //!   `Ready` does.
 //! - [`actions`]: page-side choices (instrument, interval, grouping, ladder level).
 //! - Components: [`app`], [`topbar`], [`ladder`], [`candles`], [`depth`], [`tape`], [`l3`],
-//!   [`entry`], [`tables`], [`toasts`], [`help`]; the canvases draw through [`canvas`], the candle
-//!   chart through [`chart`].
+//!   [`entry`], [`tables`], [`toasts`], [`help`], [`lesson`] (the lesson list and panel); the
+//!   canvases draw through [`canvas`], the candle chart through [`chart`].
+//! - [`teacher`]: the teacher page (`teacher.html`): receipts replayed in the worker, the class
+//!   table.
 //! - Pure logic tested natively: [`model`], [`form`], [`format`].
 //!
 //! ## Invariants
@@ -50,11 +52,13 @@ pub mod intent;
 pub mod join;
 pub mod l3;
 pub mod ladder;
+pub mod lesson;
 pub mod model;
 pub mod startup;
 pub mod store;
 pub mod tables;
 pub mod tape;
+pub mod teacher;
 pub mod toasts;
 pub mod topbar;
 pub mod transport;

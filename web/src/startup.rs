@@ -43,6 +43,8 @@ pub struct UrlState {
     pub interval: Option<Interval>,
     /// Speed.
     pub speed: Option<Speed>,
+    /// Lesson id (`?lesson=queue-priority`): lesson mode.
+    pub lesson: Option<String>,
 }
 
 /// The speed's URL name (`1x`, `10x`, `100x`, `max`).
@@ -74,6 +76,7 @@ pub fn parse_query(search: &str) -> UrlState {
             "instrument" if !v.is_empty() => u.instrument = Some(v),
             "interval" => u.interval = Interval::parse(&v),
             "speed" => u.speed = speed_of(&v),
+            "lesson" if !v.is_empty() => u.lesson = Some(v),
             _ => {}
         }
     }
@@ -179,12 +182,15 @@ pub fn start(store: Store) {
         .clone()
         .unwrap_or_else(|| DEFAULT_SCENARIO.to_string());
     let reload = is_reload();
+    store.lesson_id.set(url.lesson.clone());
+    let lesson_mode = url.lesson.is_some();
     Api::connect(
         store,
         Some(MarketStart {
             scenario,
             seed,
-            warmup_ns: WARMUP_NS,
+            // In lesson mode this market is replaced by the lesson's at once.
+            warmup_ns: if lesson_mode { 0 } else { WARMUP_NS },
         }),
         DEFAULT_SCENARIO,
         crate::api::Home::Worker,
@@ -197,6 +203,15 @@ pub fn start(store: Store) {
         }
         if first.get_value() {
             first.set_value(false);
+            Api.lesson(bourse_protocol::LessonControl::List);
+            if let Some(id) = &url.lesson {
+                // The lesson's own market: its Ready comes next and is handled like any other.
+                Api.lesson(bourse_protocol::LessonControl::Start {
+                    id: id.clone(),
+                    seed: url.seed,
+                });
+                return;
+            }
             // The address's instrument and interval, on the first Ready only.
             let ins = url.instrument.as_ref().and_then(|sym| {
                 store
@@ -222,7 +237,7 @@ pub fn start(store: Store) {
                     ),
                 );
             }
-            if reload {
+            if reload && !lesson_mode {
                 store.toast(
                     ToastKind::Notice,
                     format!(
@@ -234,13 +249,24 @@ pub fn start(store: Store) {
         }
         resubscribe(store);
         Api.sim(SimControl::Speed(WANTED_SPEED.with(|w| w.get())));
-        Api.sim(SimControl::Play);
+        // A lesson's market waits for "Start lesson".
+        if !lesson_mode {
+            Api.sim(SimControl::Play);
+        }
     });
     // Keep the address in step: scenario, seed, instrument, interval, speed.
     Effect::new(move |_| {
         let (scenario, seed, speed) = store.sim.with(|s| (s.scenario.clone(), s.seed, s.speed));
         let (ins, interval) = store.sub.with(|s| (s.instrument, s.candle_interval));
         if scenario.is_empty() || store.ready_gen.get() == 0 {
+            return;
+        }
+        if let Some(id) = store.lesson_id.get() {
+            let seed = store.lesson.with(|p| p.as_ref().map(|p| p.seed));
+            match seed {
+                Some(s) => write_url(&format!("?lesson={id}&seed={s}")),
+                None => write_url(&format!("?lesson={id}")),
+            }
             return;
         }
         let symbol = store.symbol(ins);
@@ -333,7 +359,14 @@ mod tests {
                 instrument: Some("ETH-USDT".into()),
                 interval: Some(Interval::S1),
                 speed: Some(Speed::X10),
+                lesson: None,
             }
+        );
+        assert_eq!(
+            parse_query("?lesson=queue-priority&seed=11")
+                .lesson
+                .as_deref(),
+            Some("queue-priority")
         );
         assert_eq!(
             parse_query("?seed=x&speed=fast&interval=2m"),

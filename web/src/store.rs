@@ -26,8 +26,9 @@ use bourse_core::{
     OrderStatus, OrderType, Reason, Side, Ticker24h, Ticks,
 };
 use bourse_protocol::{
-    wire_name, BalanceChange, Depth, ExecutionPrint, Frame, L3Queue, MarketInfo, RejectReason,
-    ScenarioInfo, ServerMessage, SimControl, SimState, Subscription, TradePrint,
+    wire_name, BalanceChange, Depth, ExecutionPrint, Frame, L3Queue, LessonProgress, LessonSummary,
+    MarketInfo, ReceiptCheck, RejectReason, ScenarioInfo, ServerMessage, SimControl, SimState,
+    Subscription, TradePrint,
 };
 use leptos::prelude::*;
 use std::collections::BTreeMap;
@@ -329,6 +330,14 @@ pub struct Store {
     pub toasts: RwSignal<Vec<Toast>>,
     /// A fatal error (the worker is gone, or its configuration is unusable).
     pub fatal_error: RwSignal<Option<String>>,
+    /// The lesson the address names (`?lesson=<id>`), if any: the page is in lesson mode.
+    pub lesson_id: RwSignal<Option<String>>,
+    /// The running lesson's progress (None before its `Start` is answered).
+    pub lesson: RwSignal<Option<LessonProgress>>,
+    /// The lesson catalog (after a `List`).
+    pub lesson_catalog: RwSignal<Vec<LessonSummary>>,
+    /// Receipts checked on the teacher page, in the order they were loaded.
+    pub receipt_checks: RwSignal<Vec<ReceiptCheck>>,
     /// The latest frame's market state.
     pub view: StoredValue<MarketView>,
     /// Tape, history, fills, positions.
@@ -380,6 +389,10 @@ impl Store {
             outcome: RwSignal::new(None),
             toasts: RwSignal::new(Vec::new()),
             fatal_error: RwSignal::new(None),
+            lesson_id: RwSignal::new(None),
+            lesson: RwSignal::new(None),
+            lesson_catalog: RwSignal::new(Vec::new()),
+            receipt_checks: RwSignal::new(Vec::new()),
             view: StoredValue::new(MarketView::default()),
             model: StoredValue::new(Model::default()),
             candles: StoredValue::new(CandleFeed::default()),
@@ -543,9 +556,14 @@ impl Store {
                 message,
             } => self.on_rejected(client_seq, reason, message, intent),
             ServerMessage::Frame(frame) => self.apply_frame(*frame),
-            // The page does not start lessons yet (the lesson panel is the next step of the
-            // lessons issue); a worker only sends this after a lesson `Start`.
-            ServerMessage::Lesson(_) => {}
+            ServerMessage::Lesson(p) => {
+                if p.finished {
+                    crate::lesson::remember_result(&p.id, p.passed);
+                }
+                set_if_changed(self.lesson, Some(p));
+            }
+            ServerMessage::LessonCatalog(c) => set_if_changed(self.lesson_catalog, c),
+            ServerMessage::ReceiptChecked(c) => self.receipt_checks.update(|v| v.push(*c)),
             ServerMessage::CandleHistory {
                 instrument,
                 interval,

@@ -227,6 +227,7 @@ pub fn SimBar(
             <span class="stat" title="Simulation steps run (participant wake-ups and scripted actions; the exchange events they caused are counted by seq)">"steps " <output class="fixed-w" aria-label="Simulation steps">{move || store.readouts.with(|r| r.steps)}</output></span>
             <span class="stat" title="The sequencer's last output sequence number">"seq " <output class="fixed-w" aria-label="Sequence number">{move || store.readouts.with(|r| r.output_seq)}</output></span>
             <span class="stat" title="Digest: a fingerprint of every event so far. Two runs with the same scenario, seed and actions have the same digest.">"digest " <output class="mono fixed-w" aria-label="Digest">{move || hex64(store.readouts.with(|r| r.digest))}</output></span>
+            <button class="small" on:click=move |_| crate::lesson::open_list() title="Lessons: tasks the exchange checks">"Lessons"</button>
             <button class="small" on:click=move |_| crate::help::open_help() aria-label="Help" title="What the terms mean">"?"</button>
         </div>
     }

@@ -21,10 +21,7 @@
 //! - A fill whose fee is not `floor(notional × rate_ppm / 10^6)` of its liquidity's rate fails
 //!   the fill objectives (the fee rule of `bourse-core`).
 
-use bourse_core::{
-    AccountId, Event, Exchange, ExchangeConfig, ExecType, InstrumentId, Liquidity, OrderStatus,
-    OrderType, Reason, Sequenced, Side, TimeInForce,
-};
+use bourse_core::{Liquidity, OrderStatus, OrderType, Reason, Side, TimeInForce};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -143,7 +140,60 @@ pub enum Check {
         /// Most change.
         max: Decimal,
     },
+    /// At the end, the student's taker fills cost at most `bps` basis points against the mid
+    /// just before each order arrived ([`Metrics::slippage_bps`]); failed without a taker fill.
+    SlippageAtMost {
+        /// Basis points (1/100 of a percent), ≥ 0.
+        bps: i64,
+    },
+    /// Within `within_ns` of virtual time after the start, the student's fills on `side` add up
+    /// to at least `qty` (base coins), at a VWAP no worse than the market's VWAP over the same
+    /// window (every public trade, the student's included) by more than `bps`. Judged at the
+    /// deadline (or at `finish`, whichever comes first).
+    BeatVwap {
+        /// `BUY` (a lower VWAP is better) or `SELL` (higher is better).
+        side: Side,
+        /// Least quantity, base coins (> 0).
+        qty: Decimal,
+        /// The window from the start, ns (> 0).
+        within_ns: u64,
+        /// Tolerance, basis points (≥ 0).
+        bps: i64,
+    },
+    /// At the end, P&L marked at the mid ([`Metrics::pnl`]) is at least `quote` coins.
+    PnlAtLeast {
+        /// Quote coins (may be negative).
+        quote: Decimal,
+    },
+    /// The student's base position never moves more than `max` coins from where it started,
+    /// either way (checked after every step and command; fails at the first breach).
+    InventoryWithin {
+        /// Base coins, > 0.
+        max: Decimal,
+    },
+    /// At the end, the student had a bid within `ticks` of the best bid and an ask within `ticks`
+    /// of the best ask for at least `percent` % of the virtual time since the start (sampled
+    /// after every step and command; [`Metrics::uptime_percent`]).
+    QuotedAtLeast {
+        /// 1 to 100.
+        percent: u32,
+        /// Ticks from the best, ≥ 0.
+        ticks: i64,
+    },
+    /// At the end, at least `min_fills` of the student's fills have a markout
+    /// ([`Metrics::markout_bps`], mid [`MARKOUT_HORIZON_NS`] after the fill), and their
+    /// quantity-weighted average is at least `bps` (negative: the fills lost to better-informed
+    /// traders).
+    MarkoutAtLeast {
+        /// Basis points (may be negative).
+        bps: i64,
+        /// Fills with a markout, ≥ 1.
+        min_fills: u32,
+    },
 }
+
+/// How long after a fill its markout is taken: 5 s of virtual time, ns.
+pub const MARKOUT_HORIZON_NS: u64 = 5_000_000_000;
 
 impl Check {
     /// True for predicates on the state at the end, false for events that must happen.
@@ -154,6 +204,19 @@ impl Check {
                 | Check::BestAskMine
                 | Check::SpreadAtMost { .. }
                 | Check::PositionBetween { .. }
+        )
+    }
+
+    /// True for predicates on the whole run's measurements, judged once at `finish`
+    /// ([`Check::SlippageAtMost`], [`Check::PnlAtLeast`], [`Check::QuotedAtLeast`],
+    /// [`Check::MarkoutAtLeast`]).
+    pub fn is_measure(&self) -> bool {
+        matches!(
+            self,
+            Check::SlippageAtMost { .. }
+                | Check::PnlAtLeast { .. }
+                | Check::QuotedAtLeast { .. }
+                | Check::MarkoutAtLeast { .. }
         )
     }
 }
@@ -269,6 +332,48 @@ impl Lesson {
                         "at least 1".into(),
                     ))
                 }
+                Check::SlippageAtMost { bps } | Check::BeatVwap { bps, .. } if *bps < 0 => {
+                    return Err(bad(
+                        format!("objectives[{k}].check.bps"),
+                        "at least 0".into(),
+                    ))
+                }
+                Check::BeatVwap { qty, .. } if *qty <= Decimal::ZERO => {
+                    return Err(bad(
+                        format!("objectives[{k}].check.qty"),
+                        "more than 0".into(),
+                    ))
+                }
+                Check::BeatVwap { within_ns: 0, .. } => {
+                    return Err(bad(
+                        format!("objectives[{k}].check.within_ns"),
+                        "more than 0".into(),
+                    ))
+                }
+                Check::InventoryWithin { max } if *max <= Decimal::ZERO => {
+                    return Err(bad(
+                        format!("objectives[{k}].check.max"),
+                        "more than 0".into(),
+                    ))
+                }
+                Check::QuotedAtLeast { percent, .. } if *percent == 0 || *percent > 100 => {
+                    return Err(bad(
+                        format!("objectives[{k}].check.percent"),
+                        "1 to 100".into(),
+                    ))
+                }
+                Check::QuotedAtLeast { ticks, .. } if *ticks < 0 => {
+                    return Err(bad(
+                        format!("objectives[{k}].check.ticks"),
+                        "at least 0".into(),
+                    ))
+                }
+                Check::MarkoutAtLeast { min_fills: 0, .. } => {
+                    return Err(bad(
+                        format!("objectives[{k}].check.min_fills"),
+                        "at least 1".into(),
+                    ))
+                }
                 Check::PositionBetween { min, max } if min > max => {
                     return Err(bad(
                         format!("objectives[{k}].check"),
@@ -287,259 +392,15 @@ impl Lesson {
     }
 }
 
-/// An objective's state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    /// Not decided yet.
-    Open,
-    /// Holds.
-    Met,
-    /// Cannot hold any more (or did not at the end).
-    Failed,
-}
+mod eval;
+mod metrics;
+mod receipt;
 
-/// Follows one run of a lesson for the student's account (see the module docs).
-#[derive(Debug, Clone)]
-pub struct Evaluator {
-    lesson: Lesson,
-    account: AccountId,
-    instrument: InstrumentId,
-    base_start: u64,
-    verdicts: Vec<Verdict>,
-    why: Vec<Option<String>>,
-    fills: Vec<(Liquidity, bool)>,
-    trade_ids: std::collections::BTreeSet<u64>,
-    finished: bool,
-}
-
-impl Evaluator {
-    /// Start following `account` on `lesson`'s instrument, from the exchange's current state.
-    ///
-    /// # Errors
-    /// [`LessonError::Field`] `instrument` when the exchange has no such symbol.
-    pub fn new(
-        lesson: Lesson,
-        account: AccountId,
-        ex: &Exchange,
-    ) -> Result<Evaluator, LessonError> {
-        let instrument = ex
-            .config()
-            .instrument_by_symbol(&lesson.instrument)
-            .ok_or_else(|| LessonError::Field {
-                lesson: lesson.id.clone(),
-                field: "instrument".into(),
-                problem: format!("{:?} is not traded here", lesson.instrument),
-            })?;
-        let base = ex.config().instruments[instrument as usize].base;
-        let base_start = ex
-            .balance(account, base)
-            .map_or(0, |b| b.available + b.locked);
-        let n = lesson.objectives.len();
-        Ok(Evaluator {
-            lesson,
-            account,
-            instrument,
-            base_start,
-            verdicts: vec![Verdict::Open; n],
-            why: vec![None; n],
-            fills: Vec::new(),
-            trade_ids: std::collections::BTreeSet::new(),
-            finished: false,
-        })
-    }
-
-    /// The lesson.
-    pub fn lesson(&self) -> &Lesson {
-        &self.lesson
-    }
-
-    /// Each objective's verdict, in the lesson's order.
-    pub fn verdicts(&self) -> &[Verdict] {
-        &self.verdicts
-    }
-
-    /// Why an objective failed, when there is more to say than its text.
-    pub fn why(&self, k: usize) -> Option<&str> {
-        self.why.get(k).and_then(|w| w.as_deref())
-    }
-
-    /// True after [`Evaluator::finish`].
-    pub fn is_finished(&self) -> bool {
-        self.finished
-    }
-
-    /// True when every objective is met.
-    pub fn passed(&self) -> bool {
-        self.verdicts.iter().all(|v| *v == Verdict::Met)
-    }
-
-    fn set(&mut self, k: usize, v: Verdict, why: Option<String>) {
-        if self.finished || self.verdicts[k] == Verdict::Failed {
-            return;
-        }
-        self.verdicts[k] = v;
-        if why.is_some() {
-            self.why[k] = why;
-        }
-    }
-
-    /// Fold one batch of the exchange's output (any account's events; the student's are picked).
-    pub fn on_events(&mut self, cfg: &ExchangeConfig, events: &[Sequenced]) {
-        for e in events {
-            let Event::Execution(r) = &e.event else {
-                continue;
-            };
-            if r.account != self.account || r.instrument != self.instrument {
-                continue;
-            }
-            if r.exec_type == ExecType::Trade {
-                let spec = &cfg.instruments[r.instrument as usize];
-                let liq = r.liquidity.unwrap_or(Liquidity::Taker);
-                let ppm = match liq {
-                    Liquidity::Maker => spec.maker_fee_ppm,
-                    Liquidity::Taker => spec.taker_fee_ppm,
-                };
-                let want = (u128::from(r.last_quote) * u128::from(ppm) / 1_000_000) as u64;
-                self.fills
-                    .push((liq, want == r.fee && r.fee_asset == spec.quote));
-                if !self.trade_ids.insert(r.trade_id) {
-                    for k in 0..self.lesson.objectives.len() {
-                        if self.lesson.objectives[k].check == Check::NoSelfTrade {
-                            let why = format!("trade {} was with yourself", r.trade_id);
-                            self.set(k, Verdict::Failed, Some(why));
-                        }
-                    }
-                }
-            }
-            for k in 0..self.lesson.objectives.len() {
-                let check = self.lesson.objectives[k].check.clone();
-                match check {
-                    Check::Fill {
-                        liquidity,
-                        at_least,
-                    } if r.exec_type == ExecType::Trade => {
-                        let mine: Vec<bool> = self
-                            .fills
-                            .iter()
-                            .filter(|(l, _)| liquidity.is_none_or(|w| w == *l))
-                            .map(|(_, ok)| *ok)
-                            .collect();
-                        if mine.iter().any(|ok| !ok) {
-                            self.set(
-                                k,
-                                Verdict::Failed,
-                                Some("a fill's fee is not the exchange's rate".into()),
-                            );
-                        } else if mine.len() >= at_least as usize {
-                            self.set(k, Verdict::Met, None);
-                        }
-                    }
-                    Check::FinalStatus {
-                        status,
-                        order_type,
-                        tif,
-                        filled,
-                    } => {
-                        let ok = r.status == status
-                            && order_type.is_none_or(|t| t == r.order_type)
-                            && tif.is_none_or(|t| t == r.tif)
-                            && filled.is_none_or(|f| f == (r.cum_qty > 0));
-                        if ok {
-                            self.set(k, Verdict::Met, None);
-                        }
-                    }
-                    Check::Rejected { reason }
-                        if r.exec_type == ExecType::Rejected
-                            && reason.is_none_or(|w| Some(w) == r.reason) =>
-                    {
-                        self.set(k, Verdict::Met, None);
-                    }
-                    Check::QueueFront
-                        if r.exec_type == ExecType::Trade
-                            && r.liquidity == Some(Liquidity::Maker) =>
-                    {
-                        self.set(k, Verdict::Met, None);
-                    }
-                    Check::NoFills { liquidity } if r.exec_type == ExecType::Trade => {
-                        let liq = r.liquidity.unwrap_or(Liquidity::Taker);
-                        if liquidity.is_none_or(|w| w == liq) {
-                            self.set(k, Verdict::Failed, Some("you traded".into()));
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-
-    /// Look at the exchange's current state: queue position and the state objectives (their
-    /// verdict follows the state until [`Evaluator::finish`]).
-    pub fn on_state(&mut self, ex: &Exchange) {
-        let i = self.instrument;
-        let l1 = ex.book_ticker(i).unwrap_or_default();
-        let mine = ex.open_orders_of(self.account);
-        let mine_at = |side: Side, best: Option<(i64, u64)>| {
-            best.is_some_and(|(p, _)| {
-                mine.iter().any(|o| {
-                    o.instrument == i
-                        && o.side == side
-                        && o.order_type == OrderType::Limit
-                        && o.price == p
-                })
-            })
-        };
-        let front = [(Side::Buy, l1.bid), (Side::Sell, l1.ask)]
-            .iter()
-            .any(|&(side, best)| {
-                let Some((p, _)) = best else { return false };
-                ex.book(i)
-                    .and_then(|b| b.queue(side, p).first().copied())
-                    .is_some_and(|o| mine.iter().any(|m| m.id == o.id))
-            });
-        let base = ex.config().instruments[i as usize].base;
-        let step = bourse_core::unit_step(ex.config().assets[base as usize].decimals);
-        let now = ex
-            .balance(self.account, base)
-            .map_or(0, |b| b.available + b.locked);
-        let change = bourse_core::from_grid(now as i64 - self.base_start as i64, step);
-        for k in 0..self.lesson.objectives.len() {
-            let holds = match &self.lesson.objectives[k].check {
-                Check::BestBidMine => mine_at(Side::Buy, l1.bid),
-                Check::BestAskMine => mine_at(Side::Sell, l1.ask),
-                Check::SpreadAtMost { ticks } => match (l1.bid, l1.ask) {
-                    (Some((b, _)), Some((a, _))) => a - b <= *ticks,
-                    _ => false,
-                },
-                Check::PositionBetween { min, max } => *min <= change && change <= *max,
-                Check::QueueFront => {
-                    if front {
-                        self.set(k, Verdict::Met, None);
-                    }
-                    continue;
-                }
-                _ => continue,
-            };
-            self.set(k, if holds { Verdict::Met } else { Verdict::Open }, None);
-        }
-    }
-
-    /// End the run: the state objectives are judged on `ex` now, open event objectives fail,
-    /// [`Check::NoFills`] still open is met. Verdicts do not change afterwards.
-    pub fn finish(&mut self, ex: &Exchange) {
-        self.on_state(ex);
-        for k in 0..self.verdicts.len() {
-            if self.verdicts[k] == Verdict::Open {
-                let v = match self.lesson.objectives[k].check {
-                    Check::NoFills { .. } | Check::NoSelfTrade => Verdict::Met,
-                    _ => Verdict::Failed,
-                };
-                self.set(k, v, None);
-            }
-        }
-        self.finished = true;
-    }
-}
+pub use eval::{Evaluator, Verdict};
+pub use metrics::Metrics;
+pub use receipt::{
+    Receipt, ReceiptCommand, ReceiptEnd, MAX_RECEIPT_BYTES, MAX_RECEIPT_COMMANDS, RECEIPT_VERSION,
+};
 
 /// Whether a lesson played on several seeds passes: at least `lesson.seeds_to_pass()` runs
 /// passed.

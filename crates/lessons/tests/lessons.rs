@@ -50,7 +50,7 @@ impl Run {
                 &mut events,
             );
         }
-        let ev = Evaluator::new(l.clone(), account, sim.exchange()).unwrap();
+        let ev = Evaluator::new(l.clone(), account, sim.exchange(), sim.now_ns()).unwrap();
         let i = sim
             .exchange()
             .config()
@@ -71,7 +71,8 @@ impl Run {
     fn feed(&mut self, events: &[Sequenced]) {
         let cfg = self.sim.exchange().config().clone();
         self.ev.on_events(&cfg, events);
-        self.ev.on_state(self.sim.exchange());
+        let now = self.sim.now_ns();
+        self.ev.on_state(self.sim.exchange(), now);
     }
 
     /// `(best bid, best ask)` in ticks.
@@ -165,7 +166,8 @@ impl Run {
     }
 
     fn finish(mut self) -> Vec<Verdict> {
-        self.ev.finish(self.sim.exchange());
+        let now = self.sim.now_ns();
+        self.ev.finish(self.sim.exchange(), now);
         self.ev.verdicts().to_vec()
     }
 }

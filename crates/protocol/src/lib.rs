@@ -58,9 +58,10 @@ pub use frame::{
     BalanceChange, Depth, ExecutionPrint, Frame, L2Row, L3Order, L3Queue, OpenOrders, TradePrint,
 };
 pub use messages::{
-    command_outcome, wire_name, ClientMessage, ClientRequest, LessonControl, LessonProgress, Login,
-    MarketInfo, MarketStart, ObjectiveProgress, ObjectiveVerdict, RejectReason, ScenarioInfo,
-    ScriptItem, ServerMessage, SessionInfo, SimControl,
+    command_outcome, wire_name, ClientMessage, ClientRequest, LessonControl, LessonProgress,
+    LessonSummary, Login, MarketInfo, MarketStart, MetricLine, ObjectiveProgress, ObjectiveVerdict,
+    ReceiptCheck, RejectReason, ScenarioInfo, ScriptItem, ServerMessage, SessionInfo, SimControl,
+    MAX_RECEIPT_JSON_BYTES, MAX_STUDENT_NAME_CHARS,
 };
 pub use session::{SimState, Speed, Subscription};
 

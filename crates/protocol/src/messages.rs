@@ -214,10 +214,12 @@ pub enum ClientMessage {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LessonControl {
+    /// The built-in lessons in teaching order (answered by [`ServerMessage::LessonCatalog`]).
+    List,
     /// Start lesson `id` on `seed` (default: its first seed): the lesson's market is started
-    /// afresh (as [`SimControl::Reset`] with the lesson's scenario and warm-up: answered `Ack`,
-    /// `Ready`, then [`ServerMessage::Lesson`]). Starting again with the same seed is "the same
-    /// market again".
+    /// afresh (as [`SimControl::Reset`] with the lesson's scenario and warm-up, the human's
+    /// default funding: answered `Ack`, `Ready`, then [`ServerMessage::Lesson`]). Starting again
+    /// with the same seed is "the same market again".
     Start {
         /// The lesson's id.
         id: String,
@@ -225,9 +227,73 @@ pub enum LessonControl {
         #[serde(default)]
         seed: Option<u64>,
     },
-    /// End the lesson: its state objectives are judged now and its verdicts stop changing
-    /// (answered `Ack` and a final [`ServerMessage::Lesson`]).
-    Finish,
+    /// End the lesson: its state and measured objectives are judged now, its verdicts stop
+    /// changing, and its receipt is made for `student` (answered `Ack` and a final
+    /// [`ServerMessage::Lesson`] carrying the receipt).
+    Finish {
+        /// The student's name as typed (trimmed, at most [`MAX_STUDENT_NAME_CHARS`] kept).
+        student: String,
+    },
+    /// Replay a lesson receipt (JSON, at most [`MAX_RECEIPT_JSON_BYTES`]) in a fresh market
+    /// beside the running one (which it does not touch) and say whether it holds (answered by
+    /// [`ServerMessage::ReceiptChecked`]).
+    CheckReceipt {
+        /// The receipt's JSON text.
+        json: String,
+    },
+}
+
+/// Most characters of a student's name kept in a receipt.
+pub const MAX_STUDENT_NAME_CHARS: usize = 60;
+
+/// Most bytes of receipt JSON a [`LessonControl::CheckReceipt`] may carry (as
+/// `bourse_lessons::MAX_RECEIPT_BYTES`).
+pub const MAX_RECEIPT_JSON_BYTES: usize = 2 * 1024 * 1024;
+
+/// One lesson of the catalog.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LessonSummary {
+    /// Id (the address is `?lesson=<id>`).
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// One sentence on what it teaches.
+    pub summary: String,
+    /// Number of objectives.
+    pub objectives: u32,
+}
+
+/// One figure of a lesson's debrief, ready to show: a label and a value with its unit
+/// (`"Slippage"`, `"12.50 bps"`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetricLine {
+    /// What it is.
+    pub label: String,
+    /// Its value and unit.
+    pub value: String,
+}
+
+/// What a receipt replay found ([`LessonControl::CheckReceipt`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceiptCheck {
+    /// The student's name from the receipt (empty when unreadable).
+    pub student: String,
+    /// Lesson id from the receipt.
+    pub lesson: String,
+    /// Seed from the receipt.
+    pub seed: u64,
+    /// `None`: the replay gave exactly the digest, verdicts and figures claimed. `Some`: why
+    /// the receipt is refused (unreadable, unknown lesson, a command out of place, a digest,
+    /// verdict or figure that differs).
+    pub refused: Option<String>,
+    /// The objectives as the replay judged them (empty when refused before the replay ended).
+    pub objectives: Vec<ObjectiveProgress>,
+    /// True when every objective was met in the replay.
+    pub passed: bool,
+    /// The replay's figures.
+    pub metrics: Vec<MetricLine>,
+    /// The replay's P&L, quote coins, as a decimal string (the class ranking's tie-break).
+    pub pnl: String,
 }
 
 /// An objective's verdict as the page shows it.
@@ -270,6 +336,21 @@ pub struct LessonProgress {
     pub finished: bool,
     /// True when every objective is met.
     pub passed: bool,
+    /// The lesson's title.
+    pub title: String,
+    /// What the student is asked to do.
+    pub prompt: String,
+    /// Hints, in order (the page shows one at a time on request).
+    pub hints: Vec<String>,
+    /// Debrief questions.
+    pub discussion: Vec<String>,
+    /// The lesson's seeds (another seed is another market).
+    pub seeds: Vec<u64>,
+    /// The figures so far (final after `Finish`).
+    pub metrics: Vec<MetricLine>,
+    /// After `Finish`: the receipt's JSON text, to download or copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt: Option<String>,
 }
 
 impl ClientMessage {
@@ -390,6 +471,10 @@ pub enum ServerMessage {
     },
     /// The running lesson's progress (see [`LessonControl`]).
     Lesson(LessonProgress),
+    /// The built-in lessons (answer to [`LessonControl::List`]).
+    LessonCatalog(Vec<LessonSummary>),
+    /// A receipt replay's result (answer to [`LessonControl::CheckReceipt`]).
+    ReceiptChecked(Box<ReceiptCheck>),
 }
 
 impl ServerMessage {

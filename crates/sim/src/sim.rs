@@ -838,6 +838,13 @@ impl Simulation {
         n
     }
 
+    /// Move the virtual clock forward to `ns` (never backwards) without running anything: a
+    /// replay puts a recorded external command at its recorded time after the recorded number
+    /// of steps ([`Simulation::steps`]), whatever is scheduled.
+    pub fn advance_clock_to(&mut self, ns: u64) {
+        self.now_ns = self.now_ns.max(ns);
+    }
+
     /// Apply an external command (e.g. a human's order) at the current virtual time; returns its
     /// input sequence number. Its events are shown to the agents like any other.
     pub fn submit(

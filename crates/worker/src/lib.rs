@@ -42,10 +42,13 @@
 
 #![warn(missing_docs)]
 
+mod lesson;
+mod lesson_control;
 mod state;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
+pub use lesson_control::{check_receipt, MAX_REPLAY_STEPS};
 pub use state::{default_human_deposits, market_info_of, HumanDeposit, WorkerError, WorkerState};
 
 /// Most simulation steps one [`WorkerState::advance`] call runs, at any speed. At [`Speed::Max`]

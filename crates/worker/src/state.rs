@@ -1,5 +1,6 @@
 //! [`WorkerState`]: the simulation, the human's account, the virtual clock and protocol handling.
 
+use crate::lesson::LessonRun;
 use crate::{
     DEFAULT_HUMAN_BASE, DEFAULT_HUMAN_ETH, DEFAULT_HUMAN_QUOTE, MAX_FAST_FORWARD_STEPS,
     MAX_STEPS_PER_ADVANCE, MAX_STEP_COUNT,
@@ -9,9 +10,9 @@ use bourse_core::{
     SequencedCommand, Units,
 };
 use bourse_protocol::{
-    command_outcome, wire_name, ClientMessage, ClientRequest, Frame, FrameBuilder, LessonControl,
-    MarketInfo, MarketStart, ProtocolError, RejectReason, ScenarioInfo, ScriptItem, ServerMessage,
-    SimControl, SimState, Speed, Subscription, MAX_FAST_FORWARD_NS, PROTOCOL_VERSION,
+    command_outcome, wire_name, ClientMessage, ClientRequest, Frame, FrameBuilder, MarketInfo,
+    MarketStart, ProtocolError, RejectReason, ScenarioInfo, ScriptItem, ServerMessage, SimControl,
+    SimState, Speed, Subscription, MAX_FAST_FORWARD_NS, PROTOCOL_VERSION,
 };
 use bourse_sim::{ActionKind, Scenario, SimDuration, SimError, Simulation};
 use serde::{Deserialize, Serialize};
@@ -76,7 +77,7 @@ pub enum WorkerError {
 /// [`WorkerState::advance`] (the host's timer). Pure: no I/O, clock or randomness; the same
 /// scenario, seed and sequence of calls give the same events (see the crate documentation).
 pub struct WorkerState {
-    sim: Simulation,
+    pub(crate) sim: Simulation,
     scenario: String,
     seed: u64,
     /// Warm-up of the running market (see [`MarketStart`]), ns.
@@ -84,17 +85,17 @@ pub struct WorkerState {
     /// Virtual time the market was handed over (after the warm-up), ns.
     handover_ns: u64,
     /// `None`: [`default_human_deposits`] of the scenario's configuration.
-    deposits: Option<Vec<HumanDeposit>>,
-    human: AccountId,
+    pub(crate) deposits: Option<Vec<HumanDeposit>>,
+    pub(crate) human: AccountId,
     builder: FrameBuilder,
     playing: bool,
     speed: Speed,
     hello_done: bool,
     /// Scratch buffers, emptied after every step or command (the log is not kept).
-    log: Vec<SequencedCommand>,
-    events: Vec<Sequenced>,
-    /// The running lesson, its seed, and the verdicts last sent to the page.
-    lesson: Option<(bourse_lessons::Evaluator, u64, Vec<bourse_lessons::Verdict>)>,
+    pub(crate) log: Vec<SequencedCommand>,
+    pub(crate) events: Vec<Sequenced>,
+    /// The running lesson (see `lesson_control.rs`).
+    pub(crate) lesson: Option<LessonRun>,
 }
 
 impl std::fmt::Debug for WorkerState {
@@ -265,7 +266,13 @@ impl WorkerState {
 
     /// Replace the market by `scenario` from `seed` after `warmup_ns` (paused; the human's
     /// account is recreated, the subscription kept when it still fits).
-    fn restart(&mut self, scenario: &str, seed: u64, warmup_ns: u64) -> Result<(), WorkerError> {
+    pub(crate) fn restart(
+        &mut self,
+        scenario: &str,
+        seed: u64,
+        warmup_ns: u64,
+    ) -> Result<(), WorkerError> {
+        self.lesson = None;
         let (sim, human) = match build(
             scenario,
             seed,
@@ -400,9 +407,10 @@ impl WorkerState {
     // ------------------------------------------------------------------ driving
 
     /// Hand the scratch events to the frame builder and empty the scratch buffers.
-    fn flush(&mut self) {
-        if let Some((ev, _, _)) = &mut self.lesson {
-            ev.on_events(self.sim.config(), &self.events);
+    pub(crate) fn flush(&mut self) {
+        if let Some(run) = &mut self.lesson {
+            run.ev.on_events(self.sim.config(), &self.events);
+            run.ev.on_state(self.sim.exchange(), self.sim.now_ns());
         }
         self.builder.on_events(&self.events);
         self.events.clear();
@@ -410,7 +418,7 @@ impl WorkerState {
     }
 
     /// Run up to `n` steps; returns how many ran (fewer when nothing is scheduled any more).
-    fn run_steps(&mut self, n: u64) -> u64 {
+    pub(crate) fn run_steps(&mut self, n: u64) -> u64 {
         let mut done = 0;
         while done < n {
             let stepped = self.sim.step(&mut self.log, &mut self.events);
@@ -539,7 +547,13 @@ impl WorkerState {
             )];
         }
         if let Some(cmd) = req.message.to_command(self.human) {
-            let input_seq = self.sim.submit(cmd, &mut self.log, &mut self.events);
+            let (steps, now) = (self.sim.steps(), self.sim.now_ns());
+            let input_seq = self
+                .sim
+                .submit(cmd.clone(), &mut self.log, &mut self.events);
+            if let Some(run) = &mut self.lesson {
+                run.record(steps, now, input_seq, &cmd);
+            }
             let outcome = command_outcome(seq, input_seq, &self.events);
             self.flush();
             return vec![outcome];
@@ -565,10 +579,9 @@ impl WorkerState {
             },
             ClientMessage::RequestFrame => {
                 let mut out = vec![ServerMessage::Frame(Box::new(self.take_frame()))];
-                if let Some((ev, _, sent)) = &mut self.lesson {
-                    ev.on_state(self.sim.exchange());
-                    if ev.verdicts() != sent.as_slice() {
-                        *sent = ev.verdicts().to_vec();
+                if let Some(run) = &mut self.lesson {
+                    if run.ev.verdicts() != run.sent.as_slice() {
+                        run.sent = run.ev.verdicts().to_vec();
                         out.extend(self.lesson_progress());
                     }
                 }
@@ -608,88 +621,6 @@ impl WorkerState {
                 RejectReason::InvalidRequest,
                 "unexpected request",
             )],
-        }
-    }
-
-    /// The running lesson's progress message, if a lesson runs.
-    fn lesson_progress(&self) -> Option<ServerMessage> {
-        use bourse_lessons::Verdict;
-        let (ev, seed, _) = self.lesson.as_ref()?;
-        let objectives = ev
-            .lesson()
-            .objectives
-            .iter()
-            .zip(ev.verdicts())
-            .enumerate()
-            .map(|(k, (o, v))| bourse_protocol::ObjectiveProgress {
-                id: o.id.clone(),
-                text: o.text.clone(),
-                verdict: match v {
-                    Verdict::Open => bourse_protocol::ObjectiveVerdict::Open,
-                    Verdict::Met => bourse_protocol::ObjectiveVerdict::Met,
-                    Verdict::Failed => bourse_protocol::ObjectiveVerdict::Failed,
-                },
-                why: ev.why(k).map(str::to_string),
-            })
-            .collect();
-        Some(ServerMessage::Lesson(bourse_protocol::LessonProgress {
-            id: ev.lesson().id.clone(),
-            seed: *seed,
-            objectives,
-            finished: ev.is_finished(),
-            passed: ev.passed(),
-        }))
-    }
-
-    fn lesson_control(&mut self, seq: u64, control: LessonControl) -> Vec<ServerMessage> {
-        let ack = ServerMessage::Ack {
-            client_seq: seq,
-            input_seq: None,
-        };
-        let invalid =
-            |m: String| ServerMessage::rejected(Some(seq), RejectReason::InvalidRequest, m);
-        match control {
-            LessonControl::Start { id, seed } => {
-                let Some(lesson) = bourse_lessons::Lesson::builtin()
-                    .into_iter()
-                    .find(|l| l.id == id)
-                else {
-                    let known: Vec<String> = bourse_lessons::Lesson::builtin()
-                        .into_iter()
-                        .map(|l| l.id)
-                        .collect();
-                    return vec![invalid(format!(
-                        "unknown lesson {id:?}; known: {}",
-                        known.join(", ")
-                    ))];
-                };
-                let seed = seed.unwrap_or(lesson.seeds[0]);
-                self.lesson = None;
-                if let Err(e) = self.restart(&lesson.scenario, seed, lesson.warmup_ns) {
-                    return vec![invalid(e.to_string())];
-                }
-                match bourse_lessons::Evaluator::new(lesson, self.human, self.sim.exchange()) {
-                    Ok(mut ev) => {
-                        ev.on_state(self.sim.exchange());
-                        let sent = ev.verdicts().to_vec();
-                        self.lesson = Some((ev, seed, sent));
-                    }
-                    Err(e) => return vec![invalid(e.to_string())],
-                }
-                let mut out = vec![ack, self.ready()];
-                out.extend(self.lesson_progress());
-                out
-            }
-            LessonControl::Finish => {
-                let Some((ev, _, sent)) = &mut self.lesson else {
-                    return vec![invalid("no lesson is running".into())];
-                };
-                ev.finish(self.sim.exchange());
-                *sent = ev.verdicts().to_vec();
-                let mut out = vec![ack];
-                out.extend(self.lesson_progress());
-                out
-            }
         }
     }
 
@@ -740,7 +671,6 @@ impl WorkerState {
                         ),
                     )];
                 }
-                self.lesson = None;
                 if let Err(e) = self.restart(&scenario, seed, warmup_ns) {
                     return vec![invalid(e.to_string())];
                 }

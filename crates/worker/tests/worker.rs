@@ -761,7 +761,12 @@ fn a_lesson_runs_in_the_worker_and_reports_its_objectives() {
         progress(&w.handle(req(5, ClientMessage::RequestFrame))).is_empty(),
         "no change, no message"
     );
-    let out = w.handle(req(6, ClientMessage::Lesson(LessonControl::Finish)));
+    let out = w.handle(req(
+        6,
+        ClientMessage::Lesson(LessonControl::Finish {
+            student: "Ada".into(),
+        }),
+    ));
     let p = progress(&out).remove(0);
     assert!(p.finished && p.passed, "{p:?}");
     assert_eq!(verdicts(&p), [Met, Met, Met]);
@@ -779,7 +784,12 @@ fn a_lesson_runs_in_the_worker_and_reports_its_objectives() {
     );
     let p = progress(&w.handle(req(9, ClientMessage::RequestFrame))).remove(0);
     assert_eq!(p.objectives[2].verdict, Failed);
-    let out = w.handle(req(10, ClientMessage::Lesson(LessonControl::Finish)));
+    let out = w.handle(req(
+        10,
+        ClientMessage::Lesson(LessonControl::Finish {
+            student: "Ada".into(),
+        }),
+    ));
     assert!(!progress(&out)[0].passed);
 
     let out = w.handle(req(
@@ -799,4 +809,130 @@ fn a_lesson_runs_in_the_worker_and_reports_its_objectives() {
         ),
         "{out:?}"
     );
+}
+
+fn finish_receipt(w: &mut WorkerState, seq: u64) -> (bourse_protocol::LessonProgress, String) {
+    use bourse_protocol::LessonControl;
+    let out = w.handle(req(
+        seq,
+        ClientMessage::Lesson(LessonControl::Finish {
+            student: "  Ada Lovelace  ".into(),
+        }),
+    ));
+    let p = progress(&out).remove(0);
+    let json = p.receipt.clone().expect("a finished lesson has a receipt");
+    (p, json)
+}
+
+/// A receipt replays to its digest, verdicts and figures, through play at several speeds,
+/// pauses, fast-forward, steps and commands in between; a changed command, figure, digest or a
+/// command for another account is refused, and the check does not touch the running market.
+#[test]
+fn a_lesson_receipt_replays_to_its_digest_and_a_tampered_one_is_refused() {
+    use bourse_core::Command;
+    use bourse_protocol::LessonControl;
+    use rust_decimal::Decimal;
+    let mut w = started(3);
+    let out = w.handle(req(
+        2,
+        ClientMessage::Lesson(LessonControl::Start {
+            id: "queue-priority".into(),
+            seed: Some(11),
+        }),
+    ));
+    assert_eq!(progress(&out).len(), 1, "{out:?}");
+    let bid = w.exchange().book_ticker(0).unwrap().bid.unwrap().0;
+    let mut join = limit(Side::Buy, &w, bid, 100, TimeInForce::Gtc);
+    join.post_only = true;
+    ack(&w.handle(req(3, ClientMessage::PlaceOrder(join))), 3);
+    sim(&mut w, 4, SimControl::Play);
+    for _ in 0..50 {
+        w.advance(SECOND / 10);
+    }
+    sim(&mut w, 5, SimControl::Speed(Speed::X10));
+    for _ in 0..30 {
+        w.advance(SECOND / 7);
+    }
+    let ask = w.exchange().book_ticker(0).unwrap().ask.unwrap().0;
+    let spec = limit(Side::Sell, &w, ask + 5, 100, TimeInForce::Gtc);
+    ack(&w.handle(req(6, ClientMessage::PlaceOrder(spec))), 6);
+    sim(&mut w, 7, SimControl::Speed(Speed::Max));
+    for _ in 0..3 {
+        w.advance_bounded(SECOND, 500);
+    }
+    sim(&mut w, 8, SimControl::Pause);
+    sim(&mut w, 9, SimControl::Step { steps: 17 });
+    sim(
+        &mut w,
+        10,
+        SimControl::FastForward {
+            virtual_ns: 60 * SECOND,
+        },
+    );
+    let out = w.handle(req(11, ClientMessage::CancelAll { instrument: None }));
+    assert!(
+        matches!(out.as_slice(), [ServerMessage::Ack { .. }]),
+        "{out:?}"
+    );
+    let (p, json) = finish_receipt(&mut w, 12);
+    assert!(p.finished);
+    let running = w.exchange().event_digest();
+
+    let ok = bourse_worker::check_receipt(&json);
+    assert_eq!(ok.refused, None, "{json}");
+    assert_eq!(
+        (ok.student.as_str(), ok.lesson.as_str(), ok.seed),
+        ("Ada Lovelace", "queue-priority", 11)
+    );
+    assert_eq!(ok.passed, p.passed);
+    assert_eq!(
+        ok.objectives.iter().map(|o| o.verdict).collect::<Vec<_>>(),
+        verdicts(&p)
+    );
+    assert_eq!(
+        w.exchange().event_digest(),
+        running,
+        "the check leaves the market alone"
+    );
+
+    let r = bourse_lessons::Receipt::from_json(&json).unwrap();
+    assert_eq!(r.commands.len(), 3, "the two orders and the cancel-all");
+    assert_eq!(r.digest, format!("{running:016x}"));
+    let refused = |r: &bourse_lessons::Receipt| {
+        bourse_worker::check_receipt(&r.to_json())
+            .refused
+            .expect("refused")
+    };
+    // A changed command: the sell one tick lower.
+    let mut t = r.clone();
+    if let Command::PlaceOrder(o) = &mut t.commands[1].cmd {
+        o.spec.price = o
+            .spec
+            .price
+            .map(|p| p - w.exchange().config().instruments[0].tick_size);
+    }
+    assert!(refused(&t).contains("digest"), "{}", refused(&t));
+    // A changed figure.
+    let mut t = r.clone();
+    t.metrics.pnl += Decimal::ONE;
+    assert!(refused(&t).contains("figures"), "{}", refused(&t));
+    // A changed verdict.
+    let mut t = r.clone();
+    t.passed = !t.passed;
+    assert!(refused(&t).contains("verdicts"), "{}", refused(&t));
+    // A command for another account (an agent's) is not the student's to send.
+    let mut t = r.clone();
+    if let Command::CancelAll { account, .. } = &mut t.commands[2].cmd {
+        *account = 1;
+    }
+    assert!(refused(&t).contains("not the student's"), "{}", refused(&t));
+    // A command moved to another step.
+    let mut t = r.clone();
+    t.commands[1].steps += 1;
+    assert!(!refused(&t).is_empty());
+    // Not a receipt at all.
+    assert!(bourse_worker::check_receipt("{\"lesson\": 1}")
+        .refused
+        .unwrap()
+        .contains("not a Bourse receipt"));
 }
