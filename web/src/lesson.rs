@@ -13,27 +13,16 @@
 
 use crate::api::Api;
 use crate::browser::{download, store as keep, stored};
+pub use crate::progress::{remember_result, RESULT_KEY_PREFIX};
 use crate::store::Store;
 use bourse_protocol::{LessonControl, LessonProgress, ObjectiveVerdict, SimControl};
 use leptos::prelude::*;
 
-/// Local-storage key prefix of a lesson's result (`passed` or `tried`).
-pub const RESULT_KEY_PREFIX: &str = "bourse.lesson.";
 /// Local-storage key of the student's name (put into receipts).
 pub const NAME_KEY: &str = "bourse.student";
 
 thread_local! {
     static LIST_OPEN: std::cell::Cell<Option<RwSignal<bool>>> = const { std::cell::Cell::new(None) };
-}
-
-/// Keep a finished lesson's result: `passed` stays once reached, otherwise `tried`.
-pub fn remember_result(id: &str, passed: bool) {
-    let key = format!("{RESULT_KEY_PREFIX}{id}");
-    if passed {
-        keep(&key, "passed");
-    } else if stored(&key).as_deref() != Some("passed") {
-        keep(&key, "tried");
-    }
 }
 
 /// The result kept for a lesson, as text: "passed", "tried, not passed yet" or "not started".

@@ -54,6 +54,7 @@ pub mod l3;
 pub mod ladder;
 pub mod lesson;
 pub mod model;
+pub mod progress;
 pub mod startup;
 pub mod store;
 pub mod tables;

@@ -558,7 +558,7 @@ impl Store {
             ServerMessage::Frame(frame) => self.apply_frame(*frame),
             ServerMessage::Lesson(p) => {
                 if p.finished {
-                    crate::lesson::remember_result(&p.id, p.passed);
+                    crate::progress::remember_result(&p.id, p.passed);
                 }
                 set_if_changed(self.lesson, Some(p));
             }

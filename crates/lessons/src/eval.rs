@@ -9,8 +9,9 @@ use bourse_core::{
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::metrics::Metrics;
 use crate::metrics::{mid2, Meter};
-use crate::{Check, Lesson, LessonError, Metrics};
+use crate::spec::{Check, Lesson, LessonError};
 
 /// An objective's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@ use bourse_core::{unit_step, Exchange, InstrumentId, Liquidity, Side, Ticks};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::MARKOUT_HORIZON_NS;
+use crate::spec::MARKOUT_HORIZON_NS;
 
 /// The figures of one run, as the debrief shows them and a receipt carries them. Every field is
 /// a pure function of the command log (the teacher page recomputes them and refuses a receipt

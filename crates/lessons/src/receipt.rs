@@ -3,7 +3,8 @@
 use bourse_core::Command;
 use serde::{Deserialize, Serialize};
 
-use crate::{Metrics, Verdict};
+use crate::eval::Verdict;
+use crate::metrics::Metrics;
 
 /// Version of the receipt format ([`Receipt::bourse_receipt`]).
 pub const RECEIPT_VERSION: u32 = 1;
