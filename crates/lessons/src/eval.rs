@@ -290,8 +290,10 @@ impl Evaluator {
                         order_type,
                         tif,
                         filled,
+                        exec_type,
                     } => {
                         let ok = r.status == status
+                            && exec_type.is_none_or(|x| x == r.exec_type)
                             && order_type.is_none_or(|t| t == r.order_type)
                             && tif.is_none_or(|t| t == r.tif)
                             && filled.is_none_or(|f| f == (r.cum_qty > 0));

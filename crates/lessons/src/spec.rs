@@ -1,6 +1,6 @@
 //! The lesson format: [`Lesson`], its [`Check`]s and their validation ([`LessonError`]).
 
-use bourse_core::{Liquidity, OrderStatus, OrderType, Reason, Side, TimeInForce};
+use bourse_core::{ExecType, Liquidity, OrderStatus, OrderType, Reason, Side, TimeInForce};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
@@ -81,6 +81,10 @@ pub enum Check {
         /// Whether any quantity filled.
         #[serde(default)]
         filled: Option<bool>,
+        /// The kind of the report (Binance `x`): `TRIGGERED` for a stop order whose trigger
+        /// price was reached, `TRADE`, … (any when absent).
+        #[serde(default)]
+        exec_type: Option<ExecType>,
     },
     /// One of the student's orders was rejected, with `reason` if given.
     Rejected {
@@ -224,6 +228,11 @@ const BUILTIN: &[&str] = &[
     include_str!("../lessons/maker-or-taker.json"),
     include_str!("../lessons/halts-and-bands.json"),
     include_str!("../lessons/self-trade-prevention.json"),
+    include_str!("../lessons/walking-the-book.json"),
+    include_str!("../lessons/vwap-deadline.json"),
+    include_str!("../lessons/market-making.json"),
+    include_str!("../lessons/adverse-selection.json"),
+    include_str!("../lessons/stop-orders.json"),
 ];
 
 impl Lesson {
