@@ -3,7 +3,8 @@
 # (the CLI's and the conformance fixtures' included), the WebAssembly determinism checks
 # (tests/conformance: wasm32 under Node, and the worker in a dedicated Web Worker of headless
 # Chromium, against the committed native fixtures), and the end-to-end tests of the release build
-# (dist/, served from the sub-path /bourse/) driven by playwright-core (tests/e2e), and the server's:
+# (dist/, served from the sub-path /bourse/) driven by playwright-core (tests/e2e: the terminal and
+# the lessons with the teacher page), and the server's:
 # in-process REST/WebSocket tests, a bounded SIGKILL crash loop (crates/cli/tests/serve_crash.rs,
 # BOURSE_CRASH_KILLS, default 20) and two browser visitors against a real `bourse serve`.
 set -euo pipefail
@@ -34,6 +35,9 @@ bash scripts/trunk.sh build --release
 
 echo "== end-to-end tests in headless Chromium (playwright-core, dist/ served under /bourse/)"
 node --test tests/e2e/terminal.test.mjs
+
+echo "== lessons end to end in headless Chromium (a lesson passed and one failed through the page, receipts, teacher.html)"
+node --test tests/e2e/lessons.test.mjs
 
 echo "== bourse serve end to end: two visitors in Chromium against a real server (dist/ from --web-dir)"
 cargo build -p bourse

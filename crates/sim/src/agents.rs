@@ -5,7 +5,8 @@
 
 use crate::rng::SimRng;
 use crate::scenario::{
-    AgentKind, AgentParams, MarketMakerParams, MomentumParams, NoiseParams, ValueParams,
+    AgentKind, AgentParams, MarketMakerParams, MomentumParams, NoiseParams, StopLossParams,
+    ValueParams,
 };
 use bourse_core::{
     AccountId, Command, Exchange, ExchangeConfig, ExecType, ExecutionReport, InstrumentId,
@@ -55,6 +56,15 @@ impl Market {
     pub fn qty(&self, lots: Lots) -> Decimal {
         Decimal::try_from_i128_with_scale((lots as i128).saturating_mul(self.lot_m), self.lot_s)
             .unwrap_or(Decimal::MAX)
+    }
+
+    /// Whole ticks in a price (rounded down; 0 when it does not fit).
+    pub fn ticks_of(&self, price: Decimal) -> Ticks {
+        let tick = Decimal::from_i128_with_scale(self.tick_m, self.tick_s);
+        price
+            .checked_div(tick)
+            .and_then(|x| x.floor().to_i64())
+            .unwrap_or(0)
     }
 
     /// Whole lots in a base quantity (rounded down; 0 when it does not fit, so the order is
@@ -194,11 +204,22 @@ struct ValueState {
 }
 
 #[derive(Debug, Clone)]
+struct StopState {
+    p: StopLossParams,
+    clip: Lots,
+    /// `round_to` in ticks (≥ 1).
+    round: Ticks,
+    /// When it found itself stopped out (ns), if it has not bought back yet.
+    stopped_ns: Option<u64>,
+}
+
+#[derive(Debug, Clone)]
 enum Strategy {
     Mm(MmState),
     Noise(NoiseState),
     Momentum(MomentumState),
     Value(ValueState),
+    Stop(StopState),
 }
 
 /// One simulated participant.
@@ -256,6 +277,12 @@ impl Agent {
                 max_pos: lots(p.max_position) as i64,
                 p: p.clone(),
             }),
+            AgentParams::StopLoss(p) => Strategy::Stop(StopState {
+                clip: lots(p.trade_size).max(1),
+                round: m.ticks_of(p.round_to).max(1),
+                stopped_ns: None,
+                p: p.clone(),
+            }),
         };
         Agent {
             index,
@@ -284,6 +311,7 @@ impl Agent {
             Strategy::Noise(s) => s.p.mean_interval.ns(),
             Strategy::Momentum(s) => s.p.interval.ns(),
             Strategy::Value(s) => s.p.mean_interval.ns(),
+            Strategy::Stop(s) => s.p.check_interval.ns(),
         }
         .max(1_000)
     }
@@ -464,6 +492,7 @@ impl Agent {
             AgentKind::Noise => Some(self.wake_noise(v, out)),
             AgentKind::Momentum => Some(self.wake_momentum(v, out)),
             AgentKind::Value => Some(self.wake_value(v, out)),
+            AgentKind::StopLoss => Some(self.wake_stop(v, out)),
         }
     }
 
@@ -808,5 +837,87 @@ impl Agent {
             self.place_gtc(v, out, side, price, lots, StpMode::ExpireTaker);
         }
         next
+    }
+
+    // ---------------------------------------------------------------- stop-loss trader
+
+    fn wake_stop(&mut self, v: &View<'_>, out: &mut Vec<Command>) -> u64 {
+        let pos = self.position(v);
+        let Strategy::Stop(s) = &self.strat else {
+            unreachable!()
+        };
+        let (p, clip, round, stopped) = (s.p.clone(), s.clip, s.round, s.stopped_ns);
+        let every = p.check_interval.ns();
+        let next = every - every / 4 + self.rng.below((every / 2).max(1));
+        if v.halted() {
+            return next;
+        }
+        if pos < 0 {
+            // Stopped out (the stop has filled, at least in part): buy back after the wait.
+            if !self.orders.is_empty() {
+                return next;
+            }
+            match stopped {
+                None => self.set_stopped(Some(v.now)),
+                Some(t) if v.now.saturating_sub(t) >= p.rebuy_after.ns() => {
+                    let lots = (-pos) as Lots;
+                    if let Some(ask) = v.best(Side::Sell) {
+                        if self.affordable(v, Side::Buy, ask, lots) {
+                            self.place_market(v, out, Side::Buy, lots);
+                            self.set_stopped(None);
+                        }
+                    }
+                }
+                Some(_) => {}
+            }
+            return next;
+        }
+        let last = v.last_or_ref();
+        let raw = libm::floor(last as f64 * (1.0 - p.stop_offset_bps * 1e-4)) as Ticks;
+        let target = raw / round * round - 1;
+        if target <= 0 {
+            return next;
+        }
+        match self.orders.first().map(|o| (o.cid, o.price)) {
+            None => {
+                if self.affordable(v, Side::Sell, target, clip) {
+                    self.place_stop(v, out, target, clip);
+                }
+            }
+            Some((cid, stop)) if target >= stop + round => {
+                // Trail: cancel the old stop (forgotten now, so its report is ignored) and raise.
+                self.cancel(out, cid);
+                self.orders.retain(|o| o.cid != cid);
+                self.place_stop(v, out, target, clip);
+            }
+            Some(_) => {}
+        }
+        next
+    }
+
+    fn set_stopped(&mut self, at: Option<u64>) {
+        if let Strategy::Stop(s) = &mut self.strat {
+            s.stopped_ns = at;
+        }
+    }
+
+    /// A tracked stop-market sell of `lots` with its stop at `stop` ticks.
+    fn place_stop(&mut self, v: &View<'_>, out: &mut Vec<Command>, stop: Ticks, lots: Lots) {
+        let cid = self.next_cid;
+        self.next_cid += 1;
+        let mut o = self.new_order(v, Side::Sell);
+        o.spec.order_type = OrderType::StopMarket;
+        o.spec.tif = TimeInForce::Gtc;
+        o.spec.stop_price = Some(v.m.price(stop));
+        o.spec.quantity = Some(v.m.qty(lots));
+        o.spec.client_order_id = Some(cid);
+        out.push(Command::PlaceOrder(o));
+        self.orders.push(Tracked {
+            cid,
+            price: stop,
+            qty: lots,
+            cum: 0,
+            placed_ns: v.now,
+        });
     }
 }

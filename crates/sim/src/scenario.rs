@@ -152,6 +152,8 @@ pub enum AgentParams {
     Momentum(MomentumParams),
     /// Trades toward a noisy observation of the fundamental value.
     Value(ValueParams),
+    /// Holds base and protects it with a trailing stop-market sell.
+    StopLoss(StopLossParams),
 }
 
 impl AgentParams {
@@ -162,6 +164,7 @@ impl AgentParams {
             AgentParams::Noise(_) => AgentKind::Noise,
             AgentParams::Momentum(_) => AgentKind::Momentum,
             AgentParams::Value(_) => AgentKind::Value,
+            AgentParams::StopLoss(_) => AgentKind::StopLoss,
         }
     }
 }
@@ -178,6 +181,8 @@ pub enum AgentKind {
     Momentum,
     /// [`AgentParams::Value`].
     Value,
+    /// [`AgentParams::StopLoss`].
+    StopLoss,
 }
 
 impl AgentKind {
@@ -188,6 +193,7 @@ impl AgentKind {
             AgentKind::Noise => "noise",
             AgentKind::Momentum => "momentum",
             AgentKind::Value => "value",
+            AgentKind::StopLoss => "stop_loss",
         }
     }
 }
@@ -383,6 +389,41 @@ impl Default for ValueParams {
             max_position: Decimal::from(2),
             aggressive_prob: 0.4,
             order_ttl: SimDuration::mins(1),
+        }
+    }
+}
+
+/// Stop-loss trader: holds the instrument's base and protects `trade_size` of it with one
+/// stop-market sell (Binance `STOP_LOSS`), its stop price `stop_offset_bps` below the last trade
+/// price rounded down to a multiple of `round_to` (quote coins) and then one tick lower: stops
+/// cluster just below round numbers, as real ones do, so one falling price triggers many at once
+/// and each triggered sell pushes the price into the next (a stop cascade). Every
+/// `check_interval` it raises (trails) the stop when the price has risen by a `round_to` step or
+/// more; it never lowers it. Once stopped out it waits `rebuy_after` and buys `trade_size` back
+/// with a market order, then protects it again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StopLossParams {
+    /// Time between looks at the price (jittered ±25 %).
+    pub check_interval: SimDuration,
+    /// Size protected (and bought back), base coins.
+    pub trade_size: Decimal,
+    /// Distance of the stop below the last price before rounding, bps.
+    pub stop_offset_bps: f64,
+    /// Round-number step the stop is placed just below, quote coins.
+    pub round_to: Decimal,
+    /// Wait after being stopped out before buying back.
+    pub rebuy_after: SimDuration,
+}
+
+impl Default for StopLossParams {
+    fn default() -> Self {
+        StopLossParams {
+            check_interval: SimDuration::secs(5),
+            trade_size: Decimal::new(5, 2),
+            stop_offset_bps: 50.0,
+            round_to: Decimal::from(50),
+            rebuy_after: SimDuration::mins(1),
         }
     }
 }

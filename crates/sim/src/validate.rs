@@ -264,6 +264,13 @@ impl Scenario {
                     prob(&p("aggressive_prob"), v.aggressive_prob)?;
                     interval(&p("order_ttl"), v.order_ttl)?;
                 }
+                AgentParams::StopLoss(x) => {
+                    interval(&p("check_interval"), x.check_interval)?;
+                    coins(&p("trade_size"), x.trade_size, false)?;
+                    bps(&p("stop_offset_bps"), x.stop_offset_bps)?;
+                    coins(&p("round_to"), x.round_to, false)?;
+                    interval(&p("rebuy_after"), x.rebuy_after)?;
+                }
             }
         }
 

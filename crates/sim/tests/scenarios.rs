@@ -207,3 +207,100 @@ fn invalid_scenarios_are_reported() {
     ));
     assert!(matches!(Scenario::from_json("{"), Err(SimError::Json(_))));
 }
+
+/// The flash crash with `stops` stop-loss traders added on BTC-USDT (1 BTC and 60,000 USDT each,
+/// defaults: 0.05 BTC protected 50 bps below the last price, just under a multiple of 50 USDT).
+fn flash_crash_with_stops(stops: u32, seed: u64) -> (Simulation, Vec<Sequenced>) {
+    let mut sc = Scenario::preset("flash-crash").unwrap();
+    if stops > 0 {
+        let group = format!(
+            r#"{{"count": {stops}, "instrument": 0, "base": "1", "quote": "60000", "agent": {{"kind": "stop_loss"}}}}"#
+        );
+        sc.agents.push(serde_json::from_str(&group).unwrap());
+    }
+    let mut sim = Simulation::new(sc, seed).unwrap();
+    let (mut log, mut events) = (Vec::new(), Vec::new());
+    sim.run_until(sim.start_ns() + 6 * MIN, &mut log, &mut events);
+    sim.exchange().check_invariants().unwrap();
+    (sim, events)
+}
+
+/// Lowest BTC-USDT trade price between `from` and `to` minutes after the start, ticks.
+fn low(sim: &Simulation, events: &[Sequenced], from: u64, to: u64) -> i64 {
+    let t0 = sim.start_ns();
+    events
+        .iter()
+        .filter(|e| e.ts_ns >= t0 + from * MIN && e.ts_ns < t0 + to * MIN)
+        .filter_map(|e| match &e.event {
+            Event::Trade(t) if t.instrument == 0 => Some(t.price),
+            _ => None,
+        })
+        .min()
+        .unwrap()
+}
+
+#[test]
+fn stop_loss_traders_cluster_under_round_numbers_and_cascade_in_the_flash_crash() {
+    let (sim, events) = flash_crash_with_stops(30, 3);
+    let is_stop = |acct| {
+        sim.agent_of_account(acct)
+            .is_some_and(|a| a.kind == AgentKind::StopLoss)
+    };
+    let t0 = sim.start_ns();
+    let mut stop_prices = Vec::new();
+    let mut triggered = Vec::new();
+    let mut buybacks = 0;
+    for e in &events {
+        if let Event::Execution(r) = &e.event {
+            if !is_stop(r.account) {
+                continue;
+            }
+            assert_ne!(r.exec_type, bourse_core::ExecType::Rejected, "{r:?}");
+            if r.exec_type == bourse_core::ExecType::New {
+                // Stop-market sells, and the market buy-backs after a stop-out.
+                match r.order_type {
+                    bourse_core::OrderType::StopMarket => {
+                        assert_eq!(r.side, bourse_core::Side::Sell);
+                        stop_prices.push(r.stop_price);
+                    }
+                    other => {
+                        assert_eq!(
+                            (other, r.side),
+                            (bourse_core::OrderType::Market, bourse_core::Side::Buy)
+                        );
+                        buybacks += 1;
+                    }
+                }
+            }
+            if r.exec_type == bourse_core::ExecType::Triggered {
+                triggered.push(e.ts_ns - t0);
+            }
+        }
+    }
+    // Every stop sits one tick under a multiple of 50 USDT (5,000 ticks).
+    assert!(stop_prices.len() >= 30, "{}", stop_prices.len());
+    for p in &stop_prices {
+        assert_eq!((p + 1) % 5_000, 0, "stop at {p}");
+    }
+    // They trigger together in the crash (4 to 5 minutes in), not before: a cascade.
+    let in_crash = triggered
+        .iter()
+        .filter(|t| **t >= 4 * MIN && **t < 5 * MIN)
+        .count();
+    assert!(
+        in_crash >= 20,
+        "{in_crash} of {} triggers in the crash",
+        triggered.len()
+    );
+    eprintln!(
+        "stops placed {}, triggered {} ({in_crash} in the crash), buy-backs {buybacks}",
+        stop_prices.len(),
+        triggered.len()
+    );
+    assert!(buybacks >= 1, "stopped-out traders buy back after the wait");
+    // Their selling takes the price lower than the same crash without them (same seed: the
+    // other agents draw the same numbers; see adding_an_agent_does_not_change_other_agents_draws).
+    let (plain, plain_events) = flash_crash_with_stops(0, 3);
+    let (with, without) = (low(&sim, &events, 4, 5), low(&plain, &plain_events, 4, 5));
+    assert!(with < without, "low with stops {with}, without {without}");
+}
