@@ -481,6 +481,10 @@ const PRESETS: &[(&str, &str)] = &[
     ("volatile", include_str!("../scenarios/volatile.json")),
     ("thin", include_str!("../scenarios/thin.json")),
     ("flash-crash", include_str!("../scenarios/flash-crash.json")),
+    (
+        "stop-cascade",
+        include_str!("../scenarios/stop-cascade.json"),
+    ),
     ("halt", include_str!("../scenarios/halt.json")),
 ];
 
@@ -505,7 +509,14 @@ impl Scenario {
 
     /// Names of the built-in scenarios: `calm`, `volatile`, `thin`, `flash-crash`, `halt`.
     pub fn preset_names() -> &'static [&'static str] {
-        &["calm", "volatile", "thin", "flash-crash", "halt"]
+        &[
+            "calm",
+            "volatile",
+            "thin",
+            "flash-crash",
+            "stop-cascade",
+            "halt",
+        ]
     }
 
     /// Move every scripted action `by` later (saturating), leaving the agents alone: a front end

@@ -304,3 +304,18 @@ fn stop_loss_traders_cluster_under_round_numbers_and_cascade_in_the_flash_crash(
     let (with, without) = (low(&sim, &events, 4, 5), low(&plain, &plain_events, 4, 5));
     assert!(with < without, "low with stops {with}, without {without}");
 }
+
+#[test]
+fn stop_cascade_preset_is_the_flash_crash_with_thirty_stop_loss_traders() {
+    let (sim, _, _) = run_preset("stop-cascade", 1);
+    let stops = sim
+        .agents()
+        .iter()
+        .filter(|a| a.kind == AgentKind::StopLoss && a.instrument == 0)
+        .count();
+    assert_eq!(stops, 30);
+    let plain = Scenario::preset("flash-crash").unwrap();
+    let cascade = Scenario::preset("stop-cascade").unwrap();
+    assert_eq!(plain.script, cascade.script);
+    assert_eq!(plain.agents.len() + 1, cascade.agents.len());
+}
