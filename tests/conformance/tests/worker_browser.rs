@@ -401,7 +401,17 @@ fn ready_handshake() {
     assert_eq!(bal(ins.quote).available, 100_000 * coin(ins.quote));
     assert_eq!(bal(ins.base).available, 2 * coin(ins.base));
     let names: Vec<&str> = scenarios.iter().map(|s| s.name.as_str()).collect();
-    assert_eq!(names, ["calm", "volatile", "thin", "flash-crash", "halt"]);
+    assert_eq!(
+        names,
+        [
+            "calm",
+            "volatile",
+            "thin",
+            "flash-crash",
+            "stop-cascade",
+            "halt"
+        ]
+    );
     assert_eq!(names, Scenario::preset_names());
     assert!(scenarios.iter().all(|s| !s.description.is_empty()));
     assert_eq!(market.handover_ns, w.now_ns());
