@@ -2,7 +2,9 @@
 //! receipt, and what the page is told ([`LessonProgress`]). Knows nothing of the worker's state:
 //! `state.rs` feeds it, `replay.rs` checks receipts with it.
 
-use bourse_core::{Command, Exchange};
+use std::collections::BTreeMap;
+
+use bourse_core::{AccountId, Command, Event, Exchange, ExecType, Sequenced};
 use bourse_lessons::{
     Evaluator, Lesson, Metrics, Receipt, ReceiptCommand, ReceiptEnd, Verdict, MAX_RECEIPT_COMMANDS,
     RECEIPT_VERSION,
@@ -27,6 +29,10 @@ pub(crate) struct LessonRun {
     overflow: bool,
     /// Made at finish.
     receipt: Option<Receipt>,
+    /// The student's fills by the kind of agent on the other side (`"noise"`, `"value"`, …;
+    /// `"you"` for a trade with yourself): shown only once the lesson is finished, as the
+    /// reveal of who the student traded with.
+    counterparties: BTreeMap<&'static str, u32>,
 }
 
 /// The catalog, in teaching order.
@@ -126,6 +132,7 @@ impl LessonRun {
             commands: Vec::new(),
             overflow: false,
             receipt: None,
+            counterparties: BTreeMap::new(),
         }
     }
 
@@ -180,6 +187,40 @@ impl LessonRun {
         });
     }
 
+    /// Count who was on the other side of each of `student`'s fills in one batch of events: the
+    /// other execution report with the same trade id (the core reports both sides of a trade in
+    /// the same batch); `kind_of` names an agent account's kind.
+    pub fn note_counterparties(
+        &mut self,
+        events: &[Sequenced],
+        student: AccountId,
+        kind_of: impl Fn(AccountId) -> Option<&'static str>,
+    ) {
+        if self.ev.is_finished() {
+            return;
+        }
+        let fills = |e: &Sequenced| match &e.event {
+            Event::Execution(r) if r.exec_type == ExecType::Trade => Some((r.trade_id, r.account)),
+            _ => None,
+        };
+        for (trade, account) in events.iter().filter_map(fills) {
+            if account != student {
+                continue;
+            }
+            let other = events
+                .iter()
+                .filter_map(fills)
+                .filter(|(t, _)| *t == trade)
+                .map(|(_, a)| a)
+                .find(|a| *a != student);
+            let kind = match other {
+                None => "you",
+                Some(a) => kind_of(a).unwrap_or("another account"),
+            };
+            *self.counterparties.entry(kind).or_default() += 1;
+        }
+    }
+
     /// The receipt, after [`LessonRun::finish`].
     pub fn receipt(&self) -> Option<&Receipt> {
         self.receipt.as_ref()
@@ -188,7 +229,6 @@ impl LessonRun {
     /// The progress message for the page.
     pub fn progress(&self, ex: &Exchange) -> LessonProgress {
         let l = self.ev.lesson();
-        let (base, quote) = symbols(&self.ev, ex);
         LessonProgress {
             id: l.id.clone(),
             seed: self.seed,
@@ -200,8 +240,30 @@ impl LessonRun {
             hints: l.hints.clone(),
             discussion: l.discussion.clone(),
             seeds: l.seeds.clone(),
-            metrics: metric_lines(&self.ev.metrics(ex), &base, &quote),
+            metrics: self.lines(ex),
             receipt: self.receipt.as_ref().map(Receipt::to_json),
         }
+    }
+
+    /// The debrief figures, and once finished who the student traded with.
+    pub fn lines(&self, ex: &Exchange) -> Vec<MetricLine> {
+        let (base, quote) = symbols(&self.ev, ex);
+        let mut lines = metric_lines(&self.ev.metrics(ex), &base, &quote);
+        if self.ev.is_finished() {
+            let who = if self.counterparties.is_empty() {
+                "nobody".to_string()
+            } else {
+                self.counterparties
+                    .iter()
+                    .map(|(k, n)| format!("{} × {n}", k.replace('_', " ")))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            lines.push(MetricLine {
+                label: "Who traded with you (revealed)".into(),
+                value: who,
+            });
+        }
+        lines
     }
 }

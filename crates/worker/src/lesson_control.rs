@@ -13,7 +13,7 @@ use bourse_protocol::{
     LessonControl, MetricLine, ObjectiveProgress, ReceiptCheck, RejectReason, ServerMessage,
 };
 
-use crate::lesson::{catalog, metric_lines, objectives_of, symbols, LessonRun};
+use crate::lesson::{catalog, objectives_of, LessonRun};
 use crate::state::WorkerState;
 
 /// Most simulation steps a receipt replay runs (bounds the work one receipt can ask for).
@@ -182,8 +182,7 @@ fn replay(r: &Receipt) -> Result<Replayed, String> {
         .receipt()
         .cloned()
         .ok_or_else(|| "the replay made no receipt".to_string())?;
-    let (base, quote) = symbols(&run.ev, ex);
-    let lines = metric_lines(&mine.metrics, &base, &quote);
+    let lines = run.lines(ex);
     Ok((mine, objectives_of(&run.ev), lines))
 }
 

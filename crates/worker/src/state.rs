@@ -410,6 +410,10 @@ impl WorkerState {
     pub(crate) fn flush(&mut self) {
         if let Some(run) = &mut self.lesson {
             run.ev.on_events(self.sim.config(), &self.events);
+            let sim = &self.sim;
+            run.note_counterparties(&self.events, self.human, |a| {
+                sim.agent_of_account(a).map(|i| i.kind.as_str())
+            });
             run.ev.on_state(self.sim.exchange(), self.sim.now_ns());
         }
         self.builder.on_events(&self.events);

@@ -877,9 +877,28 @@ fn a_lesson_receipt_replays_to_its_digest_and_a_tampered_one_is_refused() {
     let (p, json) = finish_receipt(&mut w, 12);
     assert!(p.finished);
     let running = w.exchange().event_digest();
+    // After the finish, who traded with the student is revealed: one count per fill.
+    let line = |label: &str| {
+        p.metrics
+            .iter()
+            .find(|m| m.label == label)
+            .map(|m| m.value.clone())
+            .unwrap_or_else(|| panic!("no {label} line in {:?}", p.metrics))
+    };
+    let fills: u32 = line("Fills").split(' ').next().unwrap().parse().unwrap();
+    let who = line("Who traded with you (revealed)");
+    let counted: u32 = if who == "nobody" {
+        0
+    } else {
+        who.split(", ")
+            .map(|x| x.rsplit(" × ").next().unwrap().parse::<u32>().unwrap())
+            .sum()
+    };
+    assert_eq!(counted, fills, "{who}");
 
     let ok = bourse_worker::check_receipt(&json);
     assert_eq!(ok.refused, None, "{json}");
+    assert_eq!(ok.metrics, p.metrics, "the teacher sees the same figures");
     assert_eq!(
         (ok.student.as_str(), ok.lesson.as_str(), ok.seed),
         ("Ada Lovelace", "queue-priority", 11)
