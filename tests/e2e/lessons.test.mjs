@@ -12,6 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serve } from './serve.mjs';
+import { typeInto } from './keys.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -43,13 +44,6 @@ async function newPage(viewport = { width: 1280, height: 720 }) {
   return page;
 }
 
-async function typeInto(locator, text) {
-  await locator.click();
-  await locator.press('Control+A');
-  await locator.press('Backspace');
-  await locator.pressSequentially(text, { delay: 15 });
-  assert.equal(await locator.inputValue(), text, 'the input holds what was typed');
-}
 
 const book = (page) => page.getByRole('table', { name: 'Order book' });
 const lesson = (page) => page.getByRole('region', { name: 'Lesson' });

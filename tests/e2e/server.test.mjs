@@ -14,6 +14,7 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { typeInto } from './keys.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = process.env.BOURSE_BIN ?? path.join(ROOT, 'target', 'debug', 'bourse');
@@ -64,13 +65,6 @@ async function visitor(name, viewport = { width: 1280, height: 720 }) {
   return { page, errors };
 }
 
-async function typeInto(locator, text) {
-  await locator.click();
-  await locator.press('Control+A');
-  await locator.press('Backspace');
-  await locator.pressSequentially(text, { delay: 15 });
-  assert.equal(await locator.inputValue(), text);
-}
 
 async function bestAsk(page) {
   const rows = book(page).locator('tbody.asks tr:not(.empty):not(.hidden) td.price');

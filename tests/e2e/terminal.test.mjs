@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serve } from './serve.mjs';
+import { typeInto } from './keys.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -56,16 +57,6 @@ function units(text, decimals) {
 
 const priceText = (ticks) => `${ticks / 100n}.${String(ticks % 100n).padStart(2, '0')}`;
 
-/** Type `text` into an input with real key events: focus it, select all, delete, then one key per
- *  character (the issue: a controlled input moved the caret after the "." and typing 0.01 gave
- *  010). Checks that the input holds exactly what was typed. */
-async function typeInto(locator, text) {
-  await locator.click();
-  await locator.press('Control+A');
-  await locator.press('Backspace');
-  await locator.pressSequentially(text, { delay: 15 });
-  assert.equal(await locator.inputValue(), text, 'the input holds what was typed');
-}
 
 /** Balances table as { ASSET: { available, locked, total } } exact strings (cell tooltips). */
 async function balances(page) {

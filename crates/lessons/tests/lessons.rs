@@ -124,13 +124,8 @@ impl Run {
             stp,
             client_order_id: None,
         };
-        let (mut log, mut events) = (Vec::new(), Vec::new());
-        self.sim.submit(
-            Command::PlaceOrder(spec.for_account(self.account)),
-            &mut log,
-            &mut events,
-        );
-        self.feed(&events);
+        let cmd = Command::PlaceOrder(spec.for_account(self.account));
+        self.submit(cmd);
     }
 
     /// Let the market run for up to `secs` virtual seconds, looking after every second; stops
@@ -148,11 +143,16 @@ impl Run {
     }
 
     fn cancel_all(&mut self) {
-        let (mut log, mut events) = (Vec::new(), Vec::new());
         let cmd = Command::CancelAll {
             account: self.account,
             instrument: Some(self.i),
         };
+        self.submit(cmd);
+    }
+
+    /// Send one of the student's commands at the current virtual time and feed its events.
+    fn submit(&mut self, cmd: Command) {
+        let (mut log, mut events) = (Vec::new(), Vec::new());
         self.sim.submit(cmd, &mut log, &mut events);
         self.feed(&events);
     }
@@ -587,13 +587,8 @@ impl Run {
             stp: StpMode::None,
             client_order_id: None,
         };
-        let (mut log, mut events) = (Vec::new(), Vec::new());
-        self.sim.submit(
-            Command::PlaceOrder(spec.for_account(self.account)),
-            &mut log,
-            &mut events,
-        );
-        self.feed(&events);
+        let cmd = Command::PlaceOrder(spec.for_account(self.account));
+        self.submit(cmd);
     }
 
     /// The student's base change since the start, lots.
