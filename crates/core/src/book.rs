@@ -19,6 +19,26 @@
 //! - Amend: same price and a smaller quantity keeps queue priority; any other change removes the order
 //!   and re-enters it as a new arrival (loses priority, and may trade if it now crosses).
 //!
+//! # Call auction
+//! After [`BookCommand::StartAuction`] the book is in an auction phase: GTC limit orders rest
+//! without matching, even when they cross (market, IOC, FOK and post-only orders are refused with
+//! [`BookReject::NotAllowedInAuction`]); amends re-enter without matching; cancels work as
+//! always. [`MatchingEngine::indicative`] gives the price and volume an uncross would have now
+//! (rule in [`crate::auction`]). [`BookCommand::Uncross`] then trades everything crossable at
+//! that one price and returns the book to continuous trading:
+//! - allocation is price-time priority on both sides: the best-priced bid and ask match first,
+//!   FIFO within a level, each pair trading `min` of their remainders at the uncross price
+//!   ([`BookEvent::UncrossFill`]);
+//! - of each pair the order with the smaller id (placed earlier) is the maker, the other the
+//!   taker; with the exchange's increasing ids this is "the later order takes", as in
+//!   continuous trading;
+//! - self-trade prevention follows the taker's mode as in continuous trading; an expired order is
+//!   reported as [`BookEvent::MakerExpired`] (both orders were resting). Because an expiry changes
+//!   the curves, the uncross is then computed again on what is left, until a round passes without
+//!   one, so the book is never left crossed. Without self-trade prevention there is one round,
+//!   and it executes exactly the indicative volume: if a bid and an ask still crossed after it,
+//!   a price between them would have had more volume.
+//!
 //! # Data structure and costs
 //! Orders live in a slab (`Vec`) with an intrusive doubly-linked FIFO list per level, found by id
 //! through an `FxHashMap<OrderId, slot>` (never iterated, so its order cannot reach an output).
@@ -39,6 +59,7 @@
 //! - Each side's ladder keys are strictly increasing and match their levels' prices (the level
 //!   search above relies on it).
 
+use crate::auction::{uncross_price, Indicative};
 use crate::types::{Lots, OrderId, Side, StpMode, Ticks, TimeInForce};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
@@ -87,6 +108,14 @@ pub enum BookCommand {
         /// New remaining quantity in lots (> 0).
         qty: Lots,
     },
+    /// Enter the auction phase (a no-op when already in it). See the module documentation.
+    StartAuction,
+    /// Trade everything crossable at the uncross price and return to continuous trading (a no-op
+    /// on a book that does not cross). `reference` (ticks) breaks ties between candidate prices.
+    Uncross {
+        /// Reference price, ticks (the last trade price, or the configured reference).
+        reference: Ticks,
+    },
 }
 
 /// Why the book layer refused a command. The book is unchanged.
@@ -103,6 +132,8 @@ pub enum BookReject {
     InvalidPrice,
     /// A post-only order (or amend of one) would have matched on arrival.
     PostOnlyWouldTake,
+    /// In the auction phase only GTC limit orders without post-only are accepted.
+    NotAllowedInAuction,
 }
 
 /// Why the unfilled remainder of an incoming order expired instead of resting.
@@ -172,7 +203,26 @@ pub enum BookEvent {
         /// Taker's remaining quantity after this fill.
         taker_remaining: Lots,
     },
-    /// A resting order expired by self-trade prevention (`EXPIRE_MAKER` / `EXPIRE_BOTH`).
+    /// A trade of the uncross between two resting orders, at the uncross price. Maker: the
+    /// smaller id of the pair.
+    UncrossFill {
+        /// The pair's later order (larger id).
+        taker_id: OrderId,
+        /// The pair's earlier order (smaller id).
+        maker_id: OrderId,
+        /// Owner of the maker.
+        maker_owner: u32,
+        /// Uncross price, ticks.
+        price: Ticks,
+        /// Traded quantity, lots.
+        qty: Lots,
+        /// Maker's remaining quantity after this fill (0 = removed from the book).
+        maker_remaining: Lots,
+        /// Taker's remaining quantity after this fill (0 = removed from the book).
+        taker_remaining: Lots,
+    },
+    /// A resting order expired by self-trade prevention (`EXPIRE_MAKER` / `EXPIRE_BOTH`, or in an
+    /// uncross either order of the pair).
     MakerExpired {
         /// Expired resting order id.
         id: OrderId,
@@ -251,6 +301,10 @@ pub trait MatchingEngine {
     fn execute(&mut self, cmd: &BookCommand, out: &mut Vec<BookEvent>);
     /// The complete book, order by order.
     fn l3(&self) -> L3Book;
+    /// What an uncross would do now, with `reference` in ticks (see [`crate::auction`]).
+    fn indicative(&self, reference: Ticks) -> Indicative;
+    /// Whether the book is in the auction phase.
+    fn in_auction(&self) -> bool;
 }
 
 const NIL: u32 = u32::MAX;
@@ -320,6 +374,8 @@ pub struct OrderBook {
     bids: Ladder,
     asks: Ladder,
     index: FxHashMap<OrderId, u32>,
+    /// In the auction phase (orders rest without matching).
+    auction: bool,
 }
 
 #[inline]
@@ -822,6 +878,13 @@ impl OrderBook {
             });
             return;
         };
+        if self.auction && (o.price.is_none() || o.tif != TimeInForce::Gtc || o.post_only) {
+            out.push(BookEvent::Rejected {
+                id: o.id,
+                reason: BookReject::NotAllowedInAuction,
+            });
+            return;
+        }
         if o.post_only && reaches {
             out.push(BookEvent::Rejected {
                 id: o.id,
@@ -829,7 +892,7 @@ impl OrderBook {
             });
             return;
         }
-        if let (false, Some(price), TimeInForce::Gtc) = (reaches, o.price, o.tif) {
+        if let (false, Some(price), TimeInForce::Gtc) = (reaches && !self.auction, o.price, o.tif) {
             // Fast path: a GTC limit order that cannot trade just rests.
             vacant.insert(slot);
             let linked = self.link_new(RestingOrder {
@@ -929,8 +992,8 @@ impl OrderBook {
             });
             return;
         }
-        if !reaches {
-            // Fast path: the re-entering order cannot trade, so it just moves to the tail of its
+        if !reaches || self.auction {
+            // Fast path: the re-entering order cannot trade (or the auction holds it), so it just moves to the tail of its
             // new level, keeping its slot and index entry.
             self.detach(s);
             let node = &mut self.nodes[s as usize];
@@ -972,8 +1035,97 @@ impl OrderBook {
         self.run_incoming(t, TimeInForce::Gtc, cur.post_only, out);
     }
 
+    /// Set the auction phase without events (used to rebuild a book from a snapshot).
+    pub fn restore_auction(&mut self, auction: bool) {
+        self.auction = auction;
+    }
+
+    /// Aggregate levels of a side, best first, as `(price ticks, quantity lots)`.
+    pub fn levels(&self, side: Side) -> Vec<(Ticks, Lots)> {
+        let mut v = Vec::with_capacity(self.level_count(side));
+        self.for_each_level(side, usize::MAX, |p, q, _| v.push((p, q)));
+        v
+    }
+
+    /// Take `q` lots from the resting order in slot `s`; returns what is left (0: it left the book).
+    fn take(&mut self, s: u32, q: Lots) -> Lots {
+        let left = self.nodes[s as usize].order.qty - q;
+        if left == 0 {
+            self.unlink(s);
+        } else {
+            self.nodes[s as usize].order.qty = left;
+            let l = self.nodes[s as usize].level;
+            self.levels[l as usize].total -= q;
+        }
+        left
+    }
+
+    /// Expire the resting order in slot `s` by self-trade prevention.
+    fn expire_resting(&mut self, s: u32, out: &mut Vec<BookEvent>) {
+        let o = self.unlink(s);
+        out.push(BookEvent::MakerExpired {
+            id: o.id,
+            owner: o.owner,
+            price: o.price,
+            qty: o.qty,
+        });
+    }
+
+    /// The uncross (see the module documentation): rounds of price-time allocation at the
+    /// uncross price until one passes without a self-trade expiry.
+    fn uncross(&mut self, reference: Ticks, out: &mut Vec<BookEvent>) {
+        while let Some(price) = self.indicative(reference).price {
+            let mut expired = false;
+            while let (Some(&bl), Some(&al)) = (self.bids.levels.last(), self.asks.levels.last()) {
+                let (bid, ask) = (&self.levels[bl as usize], &self.levels[al as usize]);
+                if bid.price < price || ask.price > price {
+                    break;
+                }
+                let (bs, as_) = (bid.head, ask.head);
+                let (b, a) = (
+                    self.nodes[bs as usize].order,
+                    self.nodes[as_ as usize].order,
+                );
+                let ((ms, maker), (ts, taker)) = if b.id < a.id {
+                    ((bs, b), (as_, a))
+                } else {
+                    ((as_, a), (bs, b))
+                };
+                if maker.owner == taker.owner && taker.stp != StpMode::None {
+                    expired = true;
+                    match taker.stp {
+                        StpMode::ExpireTaker => self.expire_resting(ts, out),
+                        StpMode::ExpireMaker => self.expire_resting(ms, out),
+                        _ => {
+                            self.expire_resting(ms, out);
+                            self.expire_resting(ts, out);
+                        }
+                    }
+                    continue;
+                }
+                let q = maker.qty.min(taker.qty);
+                let maker_remaining = self.take(ms, q);
+                let taker_remaining = self.take(ts, q);
+                out.push(BookEvent::UncrossFill {
+                    taker_id: taker.id,
+                    maker_id: maker.id,
+                    maker_owner: maker.owner,
+                    price,
+                    qty: q,
+                    maker_remaining,
+                    taker_remaining,
+                });
+            }
+            if !expired {
+                break;
+            }
+        }
+        self.auction = false;
+    }
+
     /// Rest an order without matching (used to rebuild a book from a snapshot). The caller
-    /// guarantees the result is not crossed and the id is new.
+    /// guarantees the result is not crossed (unless the book is in the auction phase) and the id
+    /// is new.
     pub fn restore_order(&mut self, order: RestingOrder) {
         debug_assert!(!self.index.contains_key(&order.id));
         self.rest(order);
@@ -982,7 +1134,9 @@ impl OrderBook {
     /// Check the invariants listed in the module documentation; returns a description of the
     /// first violation.
     pub fn check_invariants(&self) -> Result<(), String> {
-        if let (Some((b, _)), Some((a, _))) = (self.best_bid(), self.best_ask()) {
+        if let (Some((b, _)), Some((a, _)), false) =
+            (self.best_bid(), self.best_ask(), self.auction)
+        {
             if b >= a {
                 return Err(format!("book crossed: bid {b} >= ask {a}"));
             }
@@ -1055,7 +1209,17 @@ impl MatchingEngine for OrderBook {
             BookCommand::Place(ref o) => self.place(o, out),
             BookCommand::Cancel { id } => self.cancel(id, out),
             BookCommand::Amend { id, price, qty } => self.amend(id, price, qty, out),
+            BookCommand::StartAuction => self.auction = true,
+            BookCommand::Uncross { reference } => self.uncross(reference, out),
         }
+    }
+
+    fn indicative(&self, reference: Ticks) -> Indicative {
+        uncross_price(&self.levels(Side::Buy), &self.levels(Side::Sell), reference)
+    }
+
+    fn in_auction(&self) -> bool {
+        self.auction
     }
 
     fn l3(&self) -> L3Book {

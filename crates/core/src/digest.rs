@@ -300,6 +300,26 @@ fn encode_event(event: &Event, r: &mut Rec, w: &mut Vec<u8>) {
             r.u32(*instrument);
             r.u8(*halted as u8);
         }
+        Event::TradingPhase { instrument, phase } => {
+            r.u8(9);
+            r.u32(*instrument);
+            r.u8(*phase as u8);
+        }
+        Event::IndicativeUncross {
+            instrument,
+            price,
+            volume,
+            surplus,
+            surplus_side,
+        } => {
+            r.u8(10);
+            r.u32(*instrument);
+            r.u8(price.is_some() as u8);
+            r.i64(price.unwrap_or(0));
+            r.u64(*volume);
+            r.u64(*surplus);
+            r.opt_u8(surplus_side.map(|s| s as u8));
+        }
     }
     r.flush(w);
 }

@@ -17,6 +17,7 @@
 //!
 //! ## Layers
 //! - [`book`]: the standalone order book and matching engine ([`OrderBook`], [`MatchingEngine`]).
+//! - [`auction`]: the call auction's uncross price rule.
 //! - [`exchange`]: accounts, balances, risk checks, stops and market data around one book per
 //!   instrument ([`Exchange`]).
 //! - [`marketdata`]: candle rings and the 24h ticker.
@@ -24,6 +25,7 @@
 
 #![warn(missing_docs)]
 
+pub mod auction;
 pub mod book;
 pub mod digest;
 pub mod exchange;

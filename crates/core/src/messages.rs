@@ -168,6 +168,23 @@ pub enum Command {
         /// Instrument.
         instrument: InstrumentId,
     },
+    /// Admin: put an instrument into a call auction (pre-open or closing). Orders then rest
+    /// without matching and the indicative uncross is published with every change
+    /// ([`Event::IndicativeUncross`]); only GTC limit orders without post-only (and stop orders,
+    /// held off-book) are accepted. Rejected with [`Reason::WrongTradingPhase`] when it already
+    /// is in one.
+    StartAuction {
+        /// Instrument.
+        instrument: InstrumentId,
+    },
+    /// Admin: end the call auction: trade everything crossable at the uncross price (rule in
+    /// `bourse_core::auction`, allocation in `bourse_core::book`), then trade continuously.
+    /// Rejected with [`Reason::WrongTradingPhase`] outside an auction and with
+    /// [`Reason::InstrumentHalted`] while halted.
+    Uncross {
+        /// Instrument.
+        instrument: InstrumentId,
+    },
 }
 
 /// A command as it sits in the command log: stamped by the sequencer (input sequence number and
@@ -241,6 +258,23 @@ pub enum Reason {
     BudgetExhausted,
     /// Self-trade prevention.
     SelfTradePrevention,
+    // ---- call auction rejects (kept last so that older codes keep their digest bytes) ----
+    /// An auction command in the wrong phase: `StartAuction` during an auction, `Uncross`
+    /// outside one.
+    WrongTradingPhase,
+    /// An order type the call auction does not take (market, IOC, FOK or post-only).
+    NotAllowedInAuction,
+}
+
+/// An instrument's trading phase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TradingPhase {
+    /// Continuous trading: orders match on arrival (price-time priority).
+    #[default]
+    Continuous,
+    /// Call auction: orders rest without matching until the uncross.
+    Auction,
 }
 
 /// Binance `X` (current order status).
@@ -468,6 +502,29 @@ pub enum Event {
         instrument: InstrumentId,
         /// True when halted.
         halted: bool,
+    },
+    /// An instrument entered a call auction ([`Command::StartAuction`]) or, after its uncross,
+    /// continuous trading.
+    TradingPhase {
+        /// Instrument.
+        instrument: InstrumentId,
+        /// The phase now.
+        phase: TradingPhase,
+    },
+    /// During a call auction: the price and volume an uncross would have now, emitted when the
+    /// auction starts and after every command that changes them (as Xetra's and LSE's indicative
+    /// auction price and volume). Prices in ticks, quantities in lots.
+    IndicativeUncross {
+        /// Instrument.
+        instrument: InstrumentId,
+        /// Uncross price, ticks; `None` while the book does not cross.
+        price: Option<Ticks>,
+        /// Executable volume at that price, lots.
+        volume: Lots,
+        /// Unexecuted quantity at that price on the heavier side, lots.
+        surplus: Lots,
+        /// The heavier side (`None` when balanced or not crossing).
+        surplus_side: Option<Side>,
     },
 }
 

@@ -6,11 +6,17 @@
 //! each command's events are checked for internal consistency (fill arithmetic, limits respected,
 //! budget respected, FOK all-or-nothing, rejections change nothing).
 //!
+//! Call auctions start and uncross at random points (with a random reference price inside the
+//! band), so orders pile up crossed; after every command both books' indicative uncross must be
+//! the same, and an uncross without self-trade expiries must trade exactly the indicative volume
+//! at the indicative price and leave the book uncrossed.
+//!
 //! Ids are resolved while the sequence runs, so that cancels and amends hit live orders most of the
 //! time, and ids of finished orders are reused.
 
 mod reference;
 
+use bourse_core::auction::Indicative;
 use bourse_core::book::{
     BookCommand, BookEvent, BookOrder, BookReject, ExpireReason, L3Book, MatchingEngine, OrderBook,
     Outcome,
@@ -69,6 +75,8 @@ enum Op {
     },
     Cancel(IdPick),
     Amend(IdPick, PricePick, QtyPick),
+    StartAuction,
+    Uncross(Ticks),
 }
 
 /// Shape of the random sequences.
@@ -82,6 +90,8 @@ struct Band {
     mix: (u32, u32, u32),
     /// Weight of market orders among placements (out of ~100).
     market: u32,
+    /// Weight of auction starts and of uncrosses, each (against `mix`).
+    auction: u32,
 }
 
 fn side() -> impl Strategy<Value = Side> {
@@ -180,6 +190,8 @@ fn op(b: Band) -> impl Strategy<Value = Op> {
         b.mix.1 => id_pick(14, 4, 2).prop_map(Op::Cancel),
         b.mix.2 => (id_pick(16, 2, 2), amend_price, amend_qty)
             .prop_map(|(id, p, q)| Op::Amend(id, p, q)),
+        b.auction => Just(Op::StartAuction),
+        b.auction => (b.lo - 3..=b.hi + 3).prop_map(Op::Uncross),
     ]
 }
 
@@ -296,6 +308,8 @@ impl Resolver {
                 };
                 BookCommand::Amend { id, price, qty }
             }
+            Op::StartAuction => BookCommand::StartAuction,
+            Op::Uncross(reference) => BookCommand::Uncross { reference },
         }
     }
 }
@@ -306,7 +320,18 @@ fn check_events(
     ev: &[BookEvent],
     before: &L3Book,
     after: &L3Book,
+    indicative_before: Indicative,
 ) -> Result<(), String> {
+    match *cmd {
+        BookCommand::StartAuction => {
+            return match (ev.is_empty(), before == after) {
+                (true, true) => Ok(()),
+                _ => Err("StartAuction changed the book or emitted events".into()),
+            }
+        }
+        BookCommand::Uncross { .. } => return check_uncross(ev, after, indicative_before),
+        _ => {}
+    }
     let Some(first) = ev.first() else {
         return Err("no events".into());
     };
@@ -314,6 +339,7 @@ fn check_events(
         let named = match *cmd {
             BookCommand::Place(o) => o.id,
             BookCommand::Cancel { id } | BookCommand::Amend { id, .. } => id,
+            BookCommand::StartAuction | BookCommand::Uncross { .. } => unreachable!(),
         };
         if ev.len() != 1 || id != named {
             return Err("a rejection must be the only event, naming the command's id".into());
@@ -384,6 +410,7 @@ fn check_events(
                 _ => return Err("amend must start with Amended".into()),
             }
         }
+        BookCommand::StartAuction | BookCommand::Uncross { .. } => unreachable!(),
     };
     let (last, body) = matching.split_last().ok_or("no Done")?;
     let BookEvent::Done {
@@ -454,6 +481,49 @@ fn check_events(
     Ok(())
 }
 
+/// An uncross: fills only between resting orders, and without expiries exactly the indicative
+/// volume at the indicative price; the book afterwards is not crossed.
+fn check_uncross(ev: &[BookEvent], after: &L3Book, ind: Indicative) -> Result<(), String> {
+    let mut volume = 0;
+    let mut expired = false;
+    for e in ev {
+        match *e {
+            BookEvent::UncrossFill {
+                price,
+                qty,
+                taker_id,
+                maker_id,
+                ..
+            } => {
+                if qty == 0 || maker_id >= taker_id {
+                    return Err(format!("bad uncross fill {e:?}"));
+                }
+                if !expired && Some(price) != ind.price {
+                    return Err(format!("first-round fill {e:?} not at {:?}", ind.price));
+                }
+                volume += qty;
+            }
+            BookEvent::MakerExpired { .. } => expired = true,
+            _ => return Err(format!("unexpected uncross event {e:?}")),
+        }
+    }
+    if !expired && volume != ind.volume {
+        return Err(format!(
+            "uncross traded {volume}, indicative {}",
+            ind.volume
+        ));
+    }
+    if let (Some(b), Some(a)) = (after.bids.first(), after.asks.first()) {
+        if b.price >= a.price {
+            return Err(format!(
+                "book crossed after the uncross: {} >= {}",
+                b.price, a.price
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn run(ops: &[Op]) -> Result<(), TestCaseError> {
     let mut fast = OrderBook::new();
     let mut naive = NaiveBook::new();
@@ -464,6 +534,11 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
     for op in ops {
         let cmd = ids.resolve(op, &before);
         log.push(cmd);
+        let reference = match cmd {
+            BookCommand::Uncross { reference } => reference,
+            _ => 100,
+        };
+        let indicative_before = fast.indicative(reference);
         ev_fast.clear();
         ev_naive.clear();
         fast.execute(&cmd, &mut ev_fast);
@@ -487,7 +562,17 @@ fn run(ops: &[Op]) -> Result<(), TestCaseError> {
         if let Err(e) = naive.check_invariants() {
             return Err(TestCaseError::fail(format!("naive: {e} after {log:#?}")));
         }
-        if let Err(e) = check_events(&cmd, &ev_fast, &before, &after) {
+        prop_assert_eq!(fast.in_auction(), naive.in_auction());
+        for r in [90, 100, 110] {
+            prop_assert_eq!(
+                fast.indicative(r),
+                naive.indicative(r),
+                "indicative at reference {} differs (fast left, naive right) after {:#?}",
+                r,
+                log
+            );
+        }
+        if let Err(e) = check_events(&cmd, &ev_fast, &before, &after, indicative_before) {
             return Err(TestCaseError::fail(format!(
                 "{e}: events {ev_fast:#?} after {log:#?}"
             )));
@@ -515,6 +600,7 @@ const TIGHT: Band = Band {
     max_qty: 5,
     mix: (12, 4, 5),
     market: 10,
+    auction: 1,
 };
 
 /// Very few prices and two owners: long FIFO queues and constant self-trade conflicts.
@@ -525,6 +611,7 @@ const NARROW: Band = Band {
     max_qty: 3,
     mix: (12, 4, 5),
     market: 10,
+    auction: 1,
 };
 
 /// Many price levels, so that the fast book's ladders exceed its linear-search window (16 levels)
@@ -536,6 +623,7 @@ const WIDE: Band = Band {
     max_qty: 4,
     mix: (20, 2, 4),
     market: 2,
+    auction: 1,
 };
 
 proptest! {

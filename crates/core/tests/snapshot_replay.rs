@@ -125,7 +125,7 @@ fn snapshot_layout_starts_with_version_and_config() {
     let ex = Exchange::new(cfg.clone()).unwrap();
     let snap = ex.snapshot();
     let cfg_bytes = postcard::to_stdvec(&cfg).unwrap();
-    assert_eq!(snap[0], 1);
+    assert_eq!(snap[0], 2);
     assert_eq!(&snap[1..1 + cfg_bytes.len()], &cfg_bytes[..]);
     let r = Exchange::restore(&snap).unwrap();
     assert_eq!(r.config(), &cfg);
@@ -252,12 +252,12 @@ fn restore_garbage_is_an_error() {
         );
     }
     // A snapshot of another version is refused.
-    let mut v2 = snap.clone();
-    assert_eq!(v2[0], 1, "version is the first field (varint)");
-    v2[0] = 2;
+    let mut v1 = snap.clone();
+    assert_eq!(v1[0], 2, "version is the first field (varint)");
+    v1[0] = 1;
     assert!(matches!(
-        Exchange::restore(&v2),
-        Err(SnapshotError::Version(2))
+        Exchange::restore(&v1),
+        Err(SnapshotError::Version(1))
     ));
 }
 

@@ -288,6 +288,14 @@ pub fn encode_command(cmd: &Command, out: &mut Vec<u8>) {
             w.u8(8);
             w.u32(*instrument);
         }
+        Command::StartAuction { instrument } => {
+            w.u8(9);
+            w.u32(*instrument);
+        }
+        Command::Uncross { instrument } => {
+            w.u8(10);
+            w.u32(*instrument);
+        }
     }
 }
 
@@ -435,6 +443,12 @@ pub fn decode_command(bytes: &[u8]) -> Result<Command, CodecError> {
             instrument: r.u32()?,
         },
         8 => Command::Resume {
+            instrument: r.u32()?,
+        },
+        9 => Command::StartAuction {
+            instrument: r.u32()?,
+        },
+        10 => Command::Uncross {
             instrument: r.u32()?,
         },
         code => {

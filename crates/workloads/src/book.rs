@@ -67,7 +67,7 @@ impl BookStats {
                     Outcome::Expired(_) => self.expired += 1,
                     Outcome::Filled => {}
                 },
-                BookEvent::MakerExpired { .. } => {}
+                BookEvent::MakerExpired { .. } | BookEvent::UncrossFill { .. } => {}
             }
         }
     }

@@ -201,6 +201,26 @@ impl Exchange {
                 qty,
                 taker_final,
                 maker_remaining,
+                None,
+            ),
+            BookEvent::UncrossFill {
+                taker_id,
+                maker_id,
+                price,
+                qty,
+                maker_remaining,
+                taker_remaining,
+                ..
+            } => self.fill(
+                ctx,
+                instrument,
+                taker_id,
+                maker_id,
+                price,
+                qty,
+                false,
+                maker_remaining,
+                Some(taker_remaining),
             ),
             BookEvent::MakerExpired { id, price, .. } => {
                 let side = self.orders[&id].side;
@@ -270,6 +290,9 @@ impl Exchange {
         }
     }
 
+    /// Settle one fill: the public trade, L3, both sides' balances and reports. In an uncross
+    /// (`uncross_taker_remaining` is `Some`) both orders were resting, each at its own limit,
+    /// so both levels change and the taker gets an L3 event too.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn fill(
         &mut self,
@@ -281,6 +304,7 @@ impl Exchange {
         qty: Lots,
         taker_final: bool,
         maker_remaining: Lots,
+        uncross_taker_remaining: Option<Lots>,
     ) {
         let ins = &mut self.instruments[instrument as usize];
         let r = ins.rules;
@@ -290,8 +314,14 @@ impl Exchange {
         let quote = as_units(r.notional(price, qty));
         ins.candles.on_trade(ctx.ts_ns, price, qty, quote);
         let taker_side = self.orders[&taker_id].side;
+        let maker_price = self.orders[&maker_id].price;
         ctx.touched_levels
-            .push((instrument, taker_side.opposite(), price));
+            .push((instrument, taker_side.opposite(), maker_price));
+        if uncross_taker_remaining.is_some() {
+            let taker_price = self.orders[&taker_id].price;
+            ctx.touched_levels
+                .push((instrument, taker_side, taker_price));
+        }
         if ctx.traded.last() != Some(&instrument) {
             ctx.traded.push(instrument);
         }
@@ -323,6 +353,23 @@ impl Exchange {
                 }
             }),
         );
+        if let Some(left) = uncross_taker_remaining {
+            self.emit(
+                ctx,
+                Event::L3(if left == 0 {
+                    L3Event::Removed {
+                        instrument,
+                        order_id: taker_id,
+                    }
+                } else {
+                    L3Event::Reduced {
+                        instrument,
+                        order_id: taker_id,
+                        qty: left,
+                    }
+                }),
+            );
+        }
         for (id, liq) in [(maker_id, Liquidity::Maker), (taker_id, Liquidity::Taker)] {
             let rate = match liq {
                 Liquidity::Maker => r.maker_fee_ppm,

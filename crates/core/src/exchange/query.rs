@@ -4,7 +4,8 @@
 use super::config::ExchangeConfig;
 use super::data::{Balance, DepthSnapshot, OpenOrder};
 use super::state::{Account, Exchange};
-use crate::book::OrderBook;
+use crate::auction::Indicative;
+use crate::book::{MatchingEngine, OrderBook};
 use crate::marketdata::{Candle, Interval, Ticker24h};
 use crate::messages::*;
 use crate::types::*;
@@ -35,6 +36,23 @@ impl Exchange {
         self.instruments
             .get(instrument as usize)
             .map(|i| i.reference())
+    }
+
+    /// The instrument's trading phase (continuous when the instrument is unknown).
+    pub fn trading_phase(&self, instrument: InstrumentId) -> TradingPhase {
+        match self.instruments.get(instrument as usize) {
+            Some(i) if i.book.in_auction() => TradingPhase::Auction,
+            _ => TradingPhase::Continuous,
+        }
+    }
+
+    /// During a call auction, the indicative uncross as last published
+    /// ([`Event::IndicativeUncross`]); `None` outside an auction or for an unknown instrument.
+    pub fn indicative_uncross(&self, instrument: InstrumentId) -> Option<Indicative> {
+        self.instruments
+            .get(instrument as usize)
+            .filter(|i| i.book.in_auction())
+            .map(|i| i.indicative)
     }
 
     /// Whether the instrument is halted.

@@ -5,6 +5,7 @@
 use super::rules::{check_order_fields, OrderOnGrid};
 use super::state::{Exchange, DAY_NS};
 use super::wallet::as_units;
+use crate::book::MatchingEngine;
 use crate::messages::*;
 use crate::types::*;
 
@@ -29,6 +30,17 @@ impl Exchange {
             .ok_or(Reason::UnknownInstrument)?;
         if ins.halted {
             return Err(Reason::InstrumentHalted);
+        }
+        if ins.book.in_auction()
+            && !matches!(
+                o.spec.order_type,
+                OrderType::StopLimit | OrderType::StopMarket
+            )
+            && (o.spec.order_type == OrderType::Market
+                || o.spec.tif != TimeInForce::Gtc
+                || o.spec.post_only)
+        {
+            return Err(Reason::NotAllowedInAuction);
         }
         let spec = &self.config.instruments[o.spec.instrument as usize];
         let r = &ins.rules;

@@ -42,6 +42,8 @@ pub(super) struct SnapshotData {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct InstrumentSnapshot {
     halted: bool,
+    /// In a call auction (the book may then cross).
+    auction: bool,
     last_price: Option<Ticks>,
     next_trade_id: u64,
     update_id: u64,
@@ -140,7 +142,8 @@ mod config_repr {
     }
 }
 
-pub(super) const SNAPSHOT_VERSION: u32 = 1;
+/// Version 2 added the auction phase of each instrument.
+pub(super) const SNAPSHOT_VERSION: u32 = 2;
 
 /// Why a snapshot could not be restored.
 #[derive(Debug, thiserror::Error)]
@@ -184,6 +187,7 @@ impl Exchange {
                 .iter()
                 .map(|i| InstrumentSnapshot {
                     halted: i.halted,
+                    auction: i.book.in_auction(),
                     last_price: i.last_price,
                     next_trade_id: i.next_trade_id,
                     update_id: i.update_id,
@@ -223,6 +227,7 @@ impl Exchange {
             ins.update_id = snap.update_id;
             ins.l1 = snap.l1;
             ins.candles = snap.candles;
+            ins.book.restore_auction(snap.auction);
             for lv in snap.book.bids.into_iter().chain(snap.book.asks) {
                 for o in lv.orders {
                     ins.book.restore_order(o);
@@ -238,6 +243,12 @@ impl Exchange {
                 ins.stops.insert(o.side, o.stop_price, o.id);
             }
             ex.orders.insert(o.id, o);
+        }
+        for ins in &mut ex.instruments {
+            if ins.book.in_auction() {
+                // What was last published is a function of the book and the reference price.
+                ins.indicative = ins.book.indicative(ins.reference());
+            }
         }
         ex.check_invariants().map_err(SnapshotError::Invalid)?;
         Ok(ex)
@@ -390,9 +401,9 @@ pub(super) fn validate_snapshot(ex: &Exchange, d: &SnapshotData) -> Result<(), S
                 .map(|l| (l.price, l.orders.iter().map(|o| o.qty).sum::<Lots>()))
         };
         let (bid, ask) = (best(&snap.book.bids), best(&snap.book.asks));
-        if let (Some((b, _)), Some((a, _))) = (bid, ask) {
+        if let (Some((b, _)), Some((a, _)), false) = (bid, ask, snap.auction) {
             if b >= a {
-                return bad("book crossed".into());
+                return bad("book crossed outside an auction".into());
             }
         }
         if snap.l1.instrument as usize != i

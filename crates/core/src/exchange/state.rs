@@ -7,7 +7,8 @@ use super::config::{ConfigError, ExchangeConfig};
 use super::data::{Balance, OpenOrder};
 use super::rules::rules_of;
 use super::stop_book::StopBook;
-use crate::book::{BookEvent, OrderBook};
+use crate::auction::Indicative;
+use crate::book::{BookCommand, BookEvent, MatchingEngine, OrderBook};
 use crate::digest::EventDigest;
 use crate::marketdata::Candles;
 use crate::messages::*;
@@ -41,6 +42,8 @@ pub(super) struct Instrument {
     /// Stop orders waiting for their trigger.
     pub(super) stops: StopBook,
     pub(super) candles: Candles,
+    /// The indicative uncross last published (default outside an auction).
+    pub(super) indicative: Indicative,
 }
 
 impl Instrument {
@@ -119,6 +122,7 @@ impl Exchange {
                 },
                 stops: StopBook::default(),
                 candles: Candles::default(),
+                indicative: Indicative::default(),
             });
         }
         let n_assets = config.assets.len();
@@ -204,6 +208,8 @@ impl Exchange {
             } => self.amend(&mut ctx, *account, *instrument, *order, *price, *quantity),
             Command::Halt { instrument } => self.set_halt(&mut ctx, *instrument, true),
             Command::Resume { instrument } => self.set_halt(&mut ctx, *instrument, false),
+            Command::StartAuction { instrument } => self.start_auction(&mut ctx, *instrument),
+            Command::Uncross { instrument } => self.uncross(&mut ctx, *instrument),
         }
         self.run_stops(&mut ctx);
         self.finish(&mut ctx);
@@ -333,6 +339,16 @@ impl Exchange {
             t.clear();
             ctx.touched_levels = t;
         }
+        for i in 0..self.instruments.len() {
+            let ins = &self.instruments[i];
+            if ins.book.in_auction() {
+                let now = ins.book.indicative(ins.reference());
+                if now != ins.indicative {
+                    self.instruments[i].indicative = now;
+                    self.emit_indicative(ctx, i as InstrumentId);
+                }
+            }
+        }
         if !ctx.touched_balances.is_empty() {
             let mut t = std::mem::take(&mut ctx.touched_balances);
             t.sort_unstable();
@@ -352,6 +368,64 @@ impl Exchange {
             t.clear();
             ctx.touched_balances = t;
         }
+    }
+
+    fn emit_indicative(&mut self, ctx: &mut Ctx<'_>, instrument: InstrumentId) {
+        let i = self.instruments[instrument as usize].indicative;
+        self.emit(
+            ctx,
+            Event::IndicativeUncross {
+                instrument,
+                price: i.price,
+                volume: i.volume,
+                surplus: i.surplus,
+                surplus_side: i.surplus_side,
+            },
+        );
+    }
+
+    /// [`Command::StartAuction`]: the phase event, then the first indicative uncross.
+    pub(super) fn start_auction(&mut self, ctx: &mut Ctx<'_>, instrument: InstrumentId) {
+        let Some(ins) = self.instruments.get_mut(instrument as usize) else {
+            return self.reject_cmd(ctx, None, None, Reason::UnknownInstrument);
+        };
+        if ins.book.in_auction() {
+            return self.reject_cmd(ctx, None, None, Reason::WrongTradingPhase);
+        }
+        let mut evs = Vec::new();
+        ins.book.execute(&BookCommand::StartAuction, &mut evs);
+        ins.indicative = ins.book.indicative(ins.reference());
+        self.emit(
+            ctx,
+            Event::TradingPhase {
+                instrument,
+                phase: TradingPhase::Auction,
+            },
+        );
+        self.emit_indicative(ctx, instrument);
+    }
+
+    /// [`Command::Uncross`]: the uncross trades (settled like fills), then the phase event.
+    pub(super) fn uncross(&mut self, ctx: &mut Ctx<'_>, instrument: InstrumentId) {
+        let Some(ins) = self.instruments.get(instrument as usize) else {
+            return self.reject_cmd(ctx, None, None, Reason::UnknownInstrument);
+        };
+        if !ins.book.in_auction() {
+            return self.reject_cmd(ctx, None, None, Reason::WrongTradingPhase);
+        }
+        if ins.halted {
+            return self.reject_cmd(ctx, None, None, Reason::InstrumentHalted);
+        }
+        let reference = ins.reference();
+        self.run_book(ctx, instrument, &BookCommand::Uncross { reference });
+        self.instruments[instrument as usize].indicative = Indicative::default();
+        self.emit(
+            ctx,
+            Event::TradingPhase {
+                instrument,
+                phase: TradingPhase::Continuous,
+            },
+        );
     }
 
     pub(super) fn set_halt(&mut self, ctx: &mut Ctx<'_>, instrument: InstrumentId, halted: bool) {

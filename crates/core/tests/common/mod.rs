@@ -985,6 +985,9 @@ pub fn step_strategy() -> impl Strategy<Value = Step> {
         }),
         1 => instrument_strategy().prop_map(|instrument| Step::Cmd(Command::Halt { instrument })),
         10 => instrument_strategy().prop_map(|instrument| Step::Cmd(Command::Resume { instrument })),
+        // Call auctions: started now and then, uncrossed a few steps later on average.
+        1 => instrument_strategy().prop_map(|instrument| Step::Cmd(Command::StartAuction { instrument })),
+        3 => instrument_strategy().prop_map(|instrument| Step::Cmd(Command::Uncross { instrument })),
         1 => (proptest::option::of(0u32..3), proptest::option::of(amount_strategy())).prop_map(
             |(max_open_orders, daily_notional_limit)| Step::Cmd(Command::CreateAccount {
                 max_open_orders,

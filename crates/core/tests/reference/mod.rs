@@ -17,12 +17,19 @@
 //! - post-only orders that would match the opposite best are rejected;
 //! - self-trade prevention follows the taker's mode;
 //! - amend: same price and not more quantity keeps priority, anything else re-enters as a new GTC
-//!   arrival.
+//!   arrival;
+//! - call auction: while in it, GTC limit orders (not post-only) rest without matching and
+//!   amends re-enter without matching; the indicative uncross tries **every tick** between the
+//!   lowest and the highest resting price and keeps the best by (volume, −surplus, −distance to
+//!   the reference, −price); the uncross repeatedly pairs the first-in-line bid and ask while
+//!   they are on the right side of that price (the smaller id is the maker, the taker's STP mode
+//!   decides), and starts over on what is left while a round expired an order.
 //!
 //! [`OrderBook`]: bourse_core::book::OrderBook
 
 #![allow(dead_code)]
 
+use bourse_core::auction::Indicative;
 use bourse_core::book::{
     BookCommand, BookEvent, BookOrder, BookReject, ExpireReason, L3Book, L3Level, MatchingEngine,
     Outcome, RestingOrder,
@@ -42,6 +49,7 @@ pub struct NaiveBook {
     bids: Vec<Entry>,
     asks: Vec<Entry>,
     arrivals: u64,
+    auction: bool,
 }
 
 /// Everything about an order that is about to match (a new placement or a re-entering amend).
@@ -294,10 +302,30 @@ impl NaiveBook {
         if self.locate(o.id).is_some() {
             return out.push(reject(BookReject::DuplicateOrderId));
         }
+        if self.auction && (o.price.is_none() || o.tif != TimeInForce::Gtc || o.post_only) {
+            return out.push(reject(BookReject::NotAllowedInAuction));
+        }
         if let (true, Some(p)) = (o.post_only, o.price) {
             if self.would_match(o.side, p) {
                 return out.push(reject(BookReject::PostOnlyWouldTake));
             }
+        }
+        if let (true, Some(price)) = (self.auction, o.price) {
+            self.rest(RestingOrder {
+                id: o.id,
+                owner: o.owner,
+                side: o.side,
+                price,
+                qty: o.qty,
+                post_only: o.post_only,
+                stp: o.stp,
+            });
+            return out.push(BookEvent::Done {
+                id: o.id,
+                filled: 0,
+                remaining: o.qty,
+                outcome: Outcome::Rested,
+            });
         }
         self.arrive(
             Incoming {
@@ -355,7 +383,7 @@ impl NaiveBook {
                 kept_priority: true,
             });
         }
-        if cur.post_only && self.would_match(side, price) {
+        if cur.post_only && price != cur.price && self.would_match(side, price) {
             return out.push(reject(BookReject::PostOnlyWouldTake));
         }
         self.orders_mut(side).remove(i);
@@ -365,6 +393,15 @@ impl NaiveBook {
             qty,
             kept_priority: false,
         });
+        if self.auction {
+            self.rest(RestingOrder { price, qty, ..cur });
+            return out.push(BookEvent::Done {
+                id,
+                filled: 0,
+                remaining: qty,
+                outcome: Outcome::Rested,
+            });
+        }
         self.arrive(
             Incoming {
                 id,
@@ -381,10 +418,145 @@ impl NaiveBook {
         );
     }
 
+    /// Brute force: every tick from the lowest to the highest resting price.
+    fn naive_indicative(&self, reference: Ticks) -> Indicative {
+        let all = || {
+            self.bids
+                .iter()
+                .chain(self.asks.iter())
+                .map(|e| e.order.price)
+        };
+        let (Some(lo), Some(hi)) = (all().min(), all().max()) else {
+            return Indicative::default();
+        };
+        // (volume, surplus, distance, price, demand, supply) of the best price so far.
+        let mut best: Option<(Lots, Lots, u64, Ticks, Lots, Lots)> = None;
+        for p in lo..=hi {
+            let demand: Lots = self
+                .bids
+                .iter()
+                .filter(|e| e.order.price >= p)
+                .map(|e| e.order.qty)
+                .sum();
+            let supply: Lots = self
+                .asks
+                .iter()
+                .filter(|e| e.order.price <= p)
+                .map(|e| e.order.qty)
+                .sum();
+            let volume = demand.min(supply);
+            if volume == 0 {
+                continue;
+            }
+            let surplus = demand.max(supply) - volume;
+            let dist = p.abs_diff(reference);
+            let wins = match best {
+                None => true,
+                Some((v, s, d, bp, _, _)) => {
+                    volume > v
+                        || (volume == v && surplus < s)
+                        || (volume == v && surplus == s && dist < d)
+                        || (volume == v && surplus == s && dist == d && p < bp)
+                }
+            };
+            if wins {
+                best = Some((volume, surplus, dist, p, demand, supply));
+            }
+        }
+        match best {
+            None => Indicative::default(),
+            Some((volume, surplus, _, price, demand, supply)) => Indicative {
+                price: Some(price),
+                volume,
+                surplus,
+                surplus_side: if demand > supply {
+                    Some(Side::Buy)
+                } else if supply > demand {
+                    Some(Side::Sell)
+                } else {
+                    None
+                },
+            },
+        }
+    }
+
+    /// Remove the order with this id and report it expired by self-trade prevention.
+    fn expire(&mut self, id: OrderId, out: &mut Vec<BookEvent>) {
+        let (side, i) = self.locate(id).expect("resting");
+        let o = self.orders_mut(side).remove(i).order;
+        out.push(BookEvent::MakerExpired {
+            id,
+            owner: o.owner,
+            price: o.price,
+            qty: o.qty,
+        });
+    }
+
+    fn uncross(&mut self, reference: Ticks, out: &mut Vec<BookEvent>) {
+        while let Some(price) = self.naive_indicative(reference).price {
+            let mut expired = false;
+            loop {
+                let (Some(bi), Some(ai)) = (
+                    self.first_in_line(Side::Buy),
+                    self.first_in_line(Side::Sell),
+                ) else {
+                    break;
+                };
+                let (b, a) = (self.bids[bi].order, self.asks[ai].order);
+                if b.price < price || a.price > price {
+                    break;
+                }
+                let (maker, taker) = if b.id < a.id { (b, a) } else { (a, b) };
+                if maker.owner == taker.owner && taker.stp != StpMode::None {
+                    expired = true;
+                    match taker.stp {
+                        StpMode::ExpireTaker => self.expire(taker.id, out),
+                        StpMode::ExpireMaker => self.expire(maker.id, out),
+                        _ => {
+                            self.expire(maker.id, out);
+                            self.expire(taker.id, out);
+                        }
+                    }
+                    continue;
+                }
+                let q = maker.qty.min(taker.qty);
+                let mut left = |id: OrderId| {
+                    let (side, i) = self.locate(id).expect("resting");
+                    let v = self.orders_mut(side);
+                    v[i].order.qty -= q;
+                    let r = v[i].order.qty;
+                    if r == 0 {
+                        v.remove(i);
+                    }
+                    r
+                };
+                let maker_remaining = left(maker.id);
+                let taker_remaining = left(taker.id);
+                out.push(BookEvent::UncrossFill {
+                    taker_id: taker.id,
+                    maker_id: maker.id,
+                    maker_owner: maker.owner,
+                    price,
+                    qty: q,
+                    maker_remaining,
+                    taker_remaining,
+                });
+            }
+            if !expired {
+                break;
+            }
+        }
+        self.auction = false;
+    }
+
     /// The reference's own sanity checks: not crossed, no empty orders, ids unique, every order on
     /// the side it says.
     pub fn check_invariants(&self) -> Result<(), String> {
-        if let (Some(b), Some(a)) = (self.best_price(Side::Buy), self.best_price(Side::Sell)) {
+        if let (Some(b), Some(a), false) = (
+            self.best_price(Side::Buy),
+            self.best_price(Side::Sell),
+            self.auction,
+        ) {
             if b >= a {
                 return Err(format!("reference book crossed: bid {b} >= ask {a}"));
             }
@@ -418,7 +590,17 @@ impl MatchingEngine for NaiveBook {
             BookCommand::Place(ref o) => self.place(o, out),
             BookCommand::Cancel { id } => self.cancel(id, out),
             BookCommand::Amend { id, price, qty } => self.amend(id, price, qty, out),
+            BookCommand::StartAuction => self.auction = true,
+            BookCommand::Uncross { reference } => self.uncross(reference, out),
         }
+    }
+
+    fn indicative(&self, reference: Ticks) -> Indicative {
+        self.naive_indicative(reference)
+    }
+
+    fn in_auction(&self) -> bool {
+        self.auction
     }
 
     fn l3(&self) -> L3Book {
