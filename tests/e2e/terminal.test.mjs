@@ -360,6 +360,47 @@ test('the halt scenario halts in front of the user: banner, Buy disabled with th
   await page.context().close();
 });
 
+test('the call auction: demand and supply cross at the marked uncross, a market order is refused, a bid above fills at the single price', async () => {
+  const page = await open('scenario=call-auction&seed=3', { width: 1280, height: 720 });
+  await page.getByLabel('Scenario description').getByText(/call auction 1 minute in/).waitFor({ timeout: 5000 });
+  const line = page.getByRole('status', { name: 'Call auction' });
+  assert.equal(await line.count(), 0, 'continuous at the hand-over');
+  await page.getByLabel('Speed').selectOption('10x');
+  await line.waitFor({ timeout: 20000 });
+  // The book crosses once the traders' marketable limits arrive; the status line names the price.
+  await line.getByText(/indicative uncross \d+\.\d{2} for \d+\.\d+ BTC/).waitFor({ timeout: 20000 });
+  await pause(page);
+  const text = await line.innerText();
+  const indicative = text.match(/indicative uncross (\d+\.\d{2})/)[1];
+  assert.equal(await page.locator('.depth-box canvas').getAttribute('data-uncross'), indicative, 'the depth chart marks the same price');
+  await page.getByRole('heading', { name: 'Demand and supply' }).waitFor({ timeout: 2000 });
+  await book(page).getByText(/^Crossed by .*call auction/).waitFor({ timeout: 2000 });
+  await page.screenshot({ path: path.join(ROOT, 'target', 'terminal-auction.png') });
+  // A market buy is refused by the exchange, with the reason.
+  await setSide(page, 'Buy');
+  await page.getByLabel('Type').selectOption('MARKET');
+  await typeInto(page.getByLabel('Quantity', { exact: true }), '0.01');
+  await submit(page).click();
+  await outcome(page).getByText(/call auction/).waitFor({ timeout: 5000 });
+  // A GTC limit buy 300 USDT above the indicative price rests (crossed, nothing trades) ...
+  await page.getByLabel('Type').selectOption('LIMIT');
+  const limit = (units(indicative, 2) + 30000n);
+  await typeInto(page.getByLabel('Price', { exact: true }), priceText(limit));
+  await typeInto(page.getByLabel('Quantity', { exact: true }), '0.01');
+  await page.getByLabel('Quantity', { exact: true }).press('Enter');
+  await outcome(page).getByText(/^Accepted: Buy 0\.01/).waitFor({ timeout: 5000 });
+  await page.getByRole('table', { name: 'Open orders' }).locator('tbody tr').first().waitFor({ timeout: 5000 });
+  assert.equal(await page.getByRole('table', { name: 'Fills' }).locator('tbody tr').count(), 0, 'no fill during the auction');
+  // ... and fills at the uncross, at one price below its limit, when continuous trading resumes.
+  await page.getByRole('button', { name: 'Play' }).click();
+  await page.getByLabel('Speed').selectOption('100x');
+  await line.waitFor({ state: 'detached', timeout: 20000 });
+  await page.getByRole('alert').filter({ hasText: /call auction in BTC-USDT uncrossed/ }).waitFor({ timeout: 5000 });
+  const fill = page.getByRole('table', { name: 'Fills' }).locator('tbody tr').first();
+  await fill.waitFor({ timeout: 5000 });
+  await page.context().close();
+});
+
 test('at max speed every panel shows the same moment: depth range and chart price agree with the ladder', async () => {
   const page = await open('scenario=volatile&seed=5');
   await page.getByLabel('Speed').selectOption('max');

@@ -1,6 +1,11 @@
 //! The depth chart: cumulative bid and ask size against price, with a price axis (lowest, mid,
 //! highest visible price) and a size axis. Drawn on a canvas every frame from the same state as the
 //! ladder; its words ("Depth from … to …") are the accessible name, refreshed with the mirror.
+//!
+//! During a call auction the book crosses, and the same two cumulative curves are the auction's
+//! demand (bids at a price or higher) and supply (asks at a price or lower): they meet at the
+//! uncross. The panel then says so, marks the indicative uncross price with a vertical line and
+//! states price, volume and surplus in a status line (region "Call auction").
 
 use crate::canvas::{colour, Surface, SMALL_FONT};
 use crate::format::Fmt;
@@ -24,11 +29,39 @@ pub fn DepthChart() -> impl IntoView {
         move |surf, f| draw(surf, store, f),
     );
     let label = move || store.mirror_depth.with(|d| d.text.clone());
+    let in_auction = move || store.auction.with(|a| a.is_some());
+    let auction_text = move || {
+        let Some(f) = fmt.get() else {
+            return String::new();
+        };
+        store.auction.with(|a| match a {
+            None => String::new(),
+            Some(a) => match a.price {
+                None => "Call auction: orders rest without matching. The book does not cross yet, so nothing would trade.".into(),
+                Some(p) => {
+                    let surplus = match a.surplus_side {
+                        Some(bourse_core::Side::Buy) => format!(", {} {} more wanted than offered", f.qty(a.surplus), f.base),
+                        Some(bourse_core::Side::Sell) => format!(", {} {} more offered than wanted", f.qty(a.surplus), f.base),
+                        None => ", no surplus".into(),
+                    };
+                    format!(
+                        "Call auction: indicative uncross {} for {} {}{surplus}. Orders rest without matching until the uncross.",
+                        f.price(p),
+                        f.qty(a.volume),
+                        f.base
+                    )
+                }
+            },
+        })
+    };
     view! {
         <div class="panel-head">
-            <h2 title="Cumulative size available at each price: how far a large order would move the price">"Depth"</h2>
+            <h2 title="Cumulative size available at each price: how far a large order would move the price. In a call auction: demand and supply, meeting at the uncross.">{move || if in_auction() { "Demand and supply" } else { "Depth" }}</h2>
             <span class="legend"><span class="bid">"▮ bids"</span> " " <span class="ask">"▮ asks"</span></span>
         </div>
+        <Show when=in_auction>
+            <p class="auction-line" role="status" aria-label="Call auction">{auction_text}</p>
+        </Show>
         <div class="depth-box" role="img" aria-label=label>
             <canvas node_ref=canvas></canvas>
         </div>
@@ -53,7 +86,9 @@ fn draw(s: &Surface, store: Store, f: &Fmt) {
             s.text_center("The book is empty", w / 2.0, h / 2.0, colour::MUTED);
             return;
         };
-        let (lo, hi) = (lo.price, hi.price);
+        // A crossed book (call auction) reaches past the other side's end.
+        let lo = lo.price.min(d.asks.first().map_or(lo.price, |a| a.price));
+        let hi = hi.price.max(d.bids.first().map_or(hi.price, |b| b.price));
         let _ = el.set_attribute("data-lo", &f.price(lo));
         let _ = el.set_attribute("data-hi", &f.price(hi));
         let max_lots = total(&d.bids).max(total(&d.asks)).max(1);
@@ -96,6 +131,24 @@ fn draw(s: &Surface, store: Store, f: &Fmt) {
             c.set_stroke_style_str(stroke);
             c.set_line_width(1.0);
             c.stroke();
+        }
+        // The indicative uncross, where demand meets supply.
+        let uncross = store
+            .auction
+            .with_untracked(|a| a.as_ref().and_then(|a| a.price));
+        let _ = el.set_attribute(
+            "data-uncross",
+            &uncross.map(|p| f.price(p)).unwrap_or_default(),
+        );
+        if let Some(p) = uncross {
+            let ux = x(p.clamp(lo, hi));
+            s.rect(ux, top, 1.5, ph, colour::TEXT);
+            s.text_center(
+                &format!("uncross {}", f.price(p)),
+                ux.clamp(left + 40.0, left + pw - 40.0),
+                top + 6.0,
+                colour::TEXT,
+            );
         }
         // Price axis: lowest, mid, highest.
         let ly = top + ph + bottom / 2.0 + 1.0;

@@ -170,6 +170,10 @@ pub fn reason_text(r: Reason) -> String {
         Reason::NoLiquidity => "no more orders on the other side of the book",
         Reason::BudgetExhausted => "the amount to spend ran out",
         Reason::SelfTradePrevention => "self-trade prevention",
+        Reason::NotAllowedInAuction => {
+            "the call auction takes only GTC limit orders (no market, IOC, FOK or post-only)"
+        }
+        Reason::WrongTradingPhase => "not possible in the current trading phase",
         _ => "",
     };
     if why.is_empty() {
@@ -432,6 +436,10 @@ pub fn explain_reject(reason: Reason, intent: &OrderIntent) -> String {
         ),
         Reason::InstrumentHalted => format!(
             "trading in {} is halted: new orders are refused until it resumes",
+            intent.symbol
+        ),
+        Reason::NotAllowedInAuction => format!(
+            "{} is in a call auction: only GTC limit orders (not post-only) are taken until the uncross; they rest without matching and trade at the uncross price",
             intent.symbol
         ),
         Reason::TooManyOpenOrders => {

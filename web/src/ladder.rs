@@ -77,6 +77,10 @@ pub fn Ladder() -> impl IntoView {
         store
             .view
             .with_value(|v| match (v.depth.bids.first(), v.depth.asks.first()) {
+                (Some(b), Some(a)) if b.price >= a.price => Some(format!(
+                    "Crossed by {}: call auction, nothing trades until the uncross",
+                    f.spread(a.price, b.price)
+                )),
                 (Some(b), Some(a)) => Some(format!(
                     "Spread {} · Mid {}",
                     f.spread(b.price, a.price),

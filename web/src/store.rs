@@ -290,6 +290,9 @@ pub struct Store {
     pub halted: RwSignal<bool>,
     /// Virtual time the subscribed instrument was seen halted first, ns.
     pub halted_since: RwSignal<Option<u64>>,
+    /// During a call auction on the subscribed instrument: the indicative uncross and the
+    /// curves (`None` in continuous trading).
+    pub auction: RwSignal<Option<bourse_protocol::AuctionView>>,
     /// The subscription the page wants (sent on change).
     pub sub: RwSignal<Subscription>,
     /// Moves on every applied frame (the canvases redraw on it).
@@ -369,6 +372,7 @@ impl Store {
             readouts: RwSignal::new(Readouts::default()),
             halted: RwSignal::new(false),
             halted_since: RwSignal::new(None),
+            auction: RwSignal::new(None),
             sub: RwSignal::new(sub),
             frame_tick: RwSignal::new(0),
             candle_tick: RwSignal::new(0),
@@ -468,6 +472,7 @@ impl Store {
         self.l1.set(BookTicker::default());
         self.halted.set(false);
         self.halted_since.set(None);
+        self.auction.set(None);
         self.model.update_value(|m| m.tape.clear());
         self.view.update_value(|v| {
             let (d, t) = (v.depth_rev + 1, v.tape_rev + 1);
@@ -637,6 +642,7 @@ impl Store {
         let same_instrument = frame.subscription.instrument == current.instrument;
         if same_instrument {
             self.on_halt_state(frame.halted, frame.clock_ns, frame.full);
+            self.on_auction_state(frame.phase, frame.auction.as_ref(), frame.full);
         }
         self.view.update_value(|v| {
             v.seq = frame.last_output_seq;
@@ -722,6 +728,44 @@ impl Store {
             self.refresh_mirror();
         }
         self.frame_tick.update(|t| *t += 1);
+    }
+
+    /// A frame's phase and auction view: kept while the auction lasts, dropped when continuous
+    /// trading starts (with a toast at either edge, except on a full frame).
+    fn on_auction_state(
+        &self,
+        phase: bourse_core::TradingPhase,
+        view: Option<&bourse_protocol::AuctionView>,
+        full: bool,
+    ) {
+        let was = self.auction.with_untracked(|a| a.is_some());
+        let symbol = self.symbol(self.sub.with_untracked(|s| s.instrument));
+        match phase {
+            bourse_core::TradingPhase::Continuous => {
+                if was {
+                    self.auction.set(None);
+                    if !full {
+                        self.toast(
+                            ToastKind::Notice,
+                            format!(
+                                "The call auction in {symbol} uncrossed: continuous trading again"
+                            ),
+                        );
+                    }
+                }
+            }
+            bourse_core::TradingPhase::Auction => {
+                if let Some(v) = view {
+                    self.auction.set(Some(v.clone()));
+                    if !was && !full {
+                        self.toast(
+                            ToastKind::Notice,
+                            format!("{symbol} is in a call auction: orders rest without matching until the uncross"),
+                        );
+                    }
+                }
+            }
+        }
     }
 
     fn on_halt_state(&self, halted: bool, clock_ns: u64, full: bool) {

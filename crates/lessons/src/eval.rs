@@ -59,6 +59,9 @@ pub struct Evaluator {
     mid2_at_cmd: Option<i64>,
     last_trade: Option<i64>,
     cmd_seen: u64,
+    /// The lesson's instrument is in a call auction (from `Event::TradingPhase`); the uncross's
+    /// fills come before its `Continuous` phase event, so they are seen with this still set.
+    in_auction: bool,
     arrival: BTreeMap<OrderId, Option<i64>>,
     meter: Meter,
     uptime_ticks: Option<i64>,
@@ -114,6 +117,7 @@ impl Evaluator {
             mid2_at_cmd: mid,
             last_trade: ex.last_price(instrument),
             cmd_seen: 0,
+            in_auction: false,
             arrival: BTreeMap::new(),
             meter: Meter::default(),
             uptime_ticks,
@@ -209,6 +213,10 @@ impl Evaluator {
                     }
                     continue;
                 }
+                Event::TradingPhase { instrument, phase } if *instrument == self.instrument => {
+                    self.in_auction = *phase == bourse_core::TradingPhase::Auction;
+                    continue;
+                }
                 Event::Execution(_) => {}
                 _ => continue,
             }
@@ -300,6 +308,13 @@ impl Evaluator {
                         if ok {
                             self.set(k, Verdict::Met, None);
                         }
+                    }
+                    Check::UncrossFill { side }
+                        if r.exec_type == ExecType::Trade
+                            && self.in_auction
+                            && side.is_none_or(|s| s == r.side) =>
+                    {
+                        self.set(k, Verdict::Met, None);
                     }
                     Check::Rejected { reason }
                         if r.exec_type == ExecType::Rejected

@@ -101,6 +101,14 @@ pub enum Check {
     /// The student never traded with themself (no trade with the student on both sides; fails
     /// at the first).
     NoSelfTrade,
+    /// One of the student's fills (on `side` if given) came from a call auction's uncross
+    /// (`bourse_core::Command::Uncross`: every trade at the one uncross price), not from
+    /// continuous trading. Fails at the end when there is none.
+    UncrossFill {
+        /// `BUY` or `SELL` (any when absent).
+        #[serde(default)]
+        side: Option<Side>,
+    },
     /// At the end, the student's order rests at the best bid.
     BestBidMine,
     /// At the end, the student's order rests at the best ask.
@@ -233,6 +241,7 @@ const BUILTIN: &[&str] = &[
     include_str!("../lessons/market-making.json"),
     include_str!("../lessons/adverse-selection.json"),
     include_str!("../lessons/stop-orders.json"),
+    include_str!("../lessons/call-auction.json"),
 ];
 
 impl Lesson {

@@ -9,7 +9,7 @@ use crate::{
 
 /// Version of this protocol. Bumped on any change to a message's shape or meaning; a page and a
 /// worker of different versions refuse each other at `Hello`/`Ready`.
-pub const PROTOCOL_VERSION: u32 = 7;
+pub const PROTOCOL_VERSION: u32 = 8;
 
 /// Most virtual time one `SimControl::FastForward` may ask for: one hour, ns.
 pub const MAX_FAST_FORWARD_NS: u64 = 3_600 * 1_000_000_000;
@@ -37,6 +37,9 @@ pub const MAX_FRAME_EXECUTIONS: usize = 256;
 pub const MAX_FRAME_CANDLES: usize = 64;
 /// Most of the human's open orders one frame lists ([`OpenOrders::omitted`] counts the rest).
 pub const MAX_FRAME_OPEN_ORDERS: usize = 1000;
+/// Most price levels per side in the cumulative demand and supply curves of an [`AuctionView`]
+/// (the best ones, where the crossing is).
+pub const MAX_AUCTION_CURVE_LEVELS: usize = 100;
 /// Most orders of the L3 queue one frame lists ([`L3Queue::omitted`] counts the rest).
 pub const MAX_L3_ORDERS: usize = 500;
 /// Most candles one [`ServerMessage::CandleHistory`] carries (the longest candle ring, 1s × 1 h).

@@ -1,15 +1,17 @@
 //! [`FrameBuilder`]: turns the exchange's event stream and read-only queries into coalesced frames.
 
-use crate::bounds::{MAX_DEPTH_LEVELS, MAX_L3_ORDERS};
+use crate::bounds::{MAX_AUCTION_CURVE_LEVELS, MAX_DEPTH_LEVELS, MAX_L3_ORDERS};
 use crate::bounds::{
     MAX_FRAME_CANDLES, MAX_FRAME_EXECUTIONS, MAX_FRAME_OPEN_ORDERS, MAX_FRAME_TRADES,
 };
 use crate::frame::{
-    BalanceChange, Depth, ExecutionPrint, Frame, L2Row, L3Order, L3Queue, OpenOrders, TradePrint,
+    AuctionView, BalanceChange, Depth, ExecutionPrint, Frame, L2Row, L3Order, L3Queue, OpenOrders,
+    TradePrint,
 };
 use crate::session::{SimState, Subscription};
 use bourse_core::{
-    AccountId, BookTicker, Candle, Event, Exchange, Lots, Sequenced, Side, Ticker24h, Ticks,
+    AccountId, BookTicker, Candle, Event, Exchange, InstrumentId, Lots, Sequenced, Side, Ticker24h,
+    Ticks,
 };
 use std::collections::VecDeque;
 
@@ -96,6 +98,7 @@ pub struct FrameBuilder {
     last_l1: Option<BookTicker>,
     last_ticker: Option<Ticker24h>,
     last_l3: Option<L3Queue>,
+    last_auction: Option<AuctionView>,
     /// The newest candle sent (its open time is where the next frame's candles start).
     last_candle: Option<Candle>,
 }
@@ -118,6 +121,7 @@ impl FrameBuilder {
             last_l1: None,
             last_ticker: None,
             last_l3: None,
+            last_auction: None,
             last_candle: None,
         }
     }
@@ -168,6 +172,7 @@ impl FrameBuilder {
         self.last_l1 = None;
         self.last_ticker = None;
         self.last_l3 = None;
+        self.last_auction = None;
         self.last_candle = None;
     }
 
@@ -259,6 +264,17 @@ impl FrameBuilder {
             }
             None => None,
         };
+        let phase = ex.trading_phase(ins);
+        let auction = match ex.indicative_uncross(ins) {
+            Some(ind) => {
+                let view = auction_view(ex, ins, ind);
+                changed(&mut self.last_auction, view)
+            }
+            None => {
+                self.last_auction = None;
+                None
+            }
+        };
         let open_orders = if std::mem::take(&mut self.orders_dirty) {
             let mut orders = ex.open_orders_of(self.human);
             let omitted = orders.len().saturating_sub(MAX_FRAME_OPEN_ORDERS);
@@ -281,6 +297,8 @@ impl FrameBuilder {
             sim: sim.clone(),
             subscription: self.sub,
             halted: ex.is_halted(ins),
+            phase,
+            auction,
             depth,
             l1,
             trades,
@@ -400,6 +418,33 @@ impl FrameBuilder {
 }
 
 /// `Some(now)` if it differs from `*last` (and remember it), else `None`.
+/// The auction view of `ins` with its indicative uncross `ind`.
+fn auction_view(
+    ex: &Exchange,
+    ins: InstrumentId,
+    ind: bourse_core::auction::Indicative,
+) -> AuctionView {
+    let curve = |side: Side| {
+        let mut v = Vec::new();
+        let mut cum: Lots = 0;
+        if let Some(book) = ex.book(ins) {
+            book.for_each_level(side, MAX_AUCTION_CURVE_LEVELS, |p, q, _| {
+                cum += q;
+                v.push((p, cum));
+            });
+        }
+        v
+    };
+    AuctionView {
+        price: ind.price,
+        volume: ind.volume,
+        surplus: ind.surplus,
+        surplus_side: ind.surplus_side,
+        demand: curve(Side::Buy),
+        supply: curve(Side::Sell),
+    }
+}
+
 fn changed<T: PartialEq + Clone>(last: &mut Option<T>, now: T) -> Option<T> {
     if last.as_ref() == Some(&now) {
         None

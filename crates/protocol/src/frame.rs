@@ -11,7 +11,7 @@
 use crate::session::{SimState, Subscription};
 use bourse_core::{
     AssetId, BookTicker, Candle, ExecutionReport, Lots, OpenOrder, OrderId, Side, Ticker24h, Ticks,
-    Trade, Units,
+    Trade, TradingPhase, Units,
 };
 use serde::{Deserialize, Serialize};
 
@@ -113,6 +113,26 @@ pub struct L3Queue {
     pub omitted: u32,
 }
 
+/// A call auction as the page shows it: the indicative uncross (rule in `bourse_core::auction`)
+/// and the cumulative curves it comes from. Prices in ticks, quantities in lots.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuctionView {
+    /// Indicative uncross price; `None` while the book does not cross.
+    pub price: Option<Ticks>,
+    /// Executable volume at that price.
+    pub volume: Lots,
+    /// Unexecuted quantity at that price on the heavier side.
+    pub surplus: Lots,
+    /// The heavier side (`None` when balanced or not crossing).
+    pub surplus_side: Option<Side>,
+    /// Demand curve: `(bid level price, bid quantity at that price or higher)`, highest price
+    /// first, at most [`crate::MAX_AUCTION_CURVE_LEVELS`] levels.
+    pub demand: Vec<(Ticks, Lots)>,
+    /// Supply curve: `(ask level price, ask quantity at that price or lower)`, lowest price first,
+    /// at most [`crate::MAX_AUCTION_CURVE_LEVELS`] levels.
+    pub supply: Vec<(Ticks, Lots)>,
+}
+
 /// Everything that changed since the previous frame. See the module documentation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Frame {
@@ -136,6 +156,11 @@ pub struct Frame {
     pub subscription: Subscription,
     /// True while the subscribed instrument is halted.
     pub halted: bool,
+    /// The subscribed instrument's trading phase (every frame).
+    pub phase: TradingPhase,
+    /// During a call auction: the indicative uncross and the curves, if changed (a snapshot
+    /// field; the page drops it when `phase` is continuous).
+    pub auction: Option<AuctionView>,
     /// Grouped L2 (with the human's own quantities), if changed.
     pub depth: Option<Depth>,
     /// L1 (best bid and ask, ticks and lots), if changed.

@@ -55,7 +55,8 @@ pub use codec::{
     encode_server, ProtocolError,
 };
 pub use frame::{
-    BalanceChange, Depth, ExecutionPrint, Frame, L2Row, L3Order, L3Queue, OpenOrders, TradePrint,
+    AuctionView, BalanceChange, Depth, ExecutionPrint, Frame, L2Row, L3Order, L3Queue, OpenOrders,
+    TradePrint,
 };
 pub use messages::{
     command_outcome, wire_name, ClientMessage, ClientRequest, LessonControl, LessonProgress,

@@ -118,6 +118,15 @@ fn big_frame() -> Frame {
         sim: sim_state(),
         subscription: subscription(),
         halted: true,
+        phase: bourse_core::TradingPhase::Auction,
+        auction: Some(bourse_protocol::AuctionView {
+            price: Some(BIG_I),
+            volume: HUGE,
+            surplus: BIG,
+            surplus_side: Some(bourse_core::Side::Sell),
+            demand: vec![(BIG_I + 2, 1), (BIG_I, HUGE)],
+            supply: vec![(BIG_I - 3, BIG), (BIG_I + 1, HUGE)],
+        }),
         depth: Some(Depth {
             grouping_ticks: MAX_GROUPING_TICKS,
             bids: (0..5).map(|k| row(-k)).collect(),
@@ -394,6 +403,7 @@ fn frames_round_trip_binary() {
     // An empty (nothing changed) frame round-trips too.
     let empty = Frame {
         full: false,
+        auction: None,
         depth: None,
         l1: None,
         trades: vec![],

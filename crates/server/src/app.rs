@@ -145,6 +145,7 @@ async fn openapi() -> axum::Json<utoipa::openapi::OpenApi> {
         rest::guest, rest::book_l2, rest::book_l3, rest::candles, rest::trades, rest::ticker,
         rest::instruments, rest::time, rest::health, rest::admin_create_account,
         rest::admin_deposit, rest::admin_withdraw, rest::admin_halt, rest::admin_resume,
+        rest::admin_auction, rest::admin_uncross,
         rest::admin_sim, rest::admin_reset, rest::admin_accounts, rest::admin_stats
     ),
     modifiers(&BearerAuth)
@@ -201,6 +202,8 @@ pub fn app(state: AppState) -> Router {
         .route("/v1/admin/withdraw", post(rest::admin_withdraw))
         .route("/v1/admin/halt", post(rest::admin_halt))
         .route("/v1/admin/resume", post(rest::admin_resume))
+        .route("/v1/admin/auction", post(rest::admin_auction))
+        .route("/v1/admin/uncross", post(rest::admin_uncross))
         .route("/v1/admin/sim", post(rest::admin_sim))
         .route("/v1/admin/reset", post(rest::admin_reset))
         .route("/v1/admin/stats", get(rest::admin_stats))

@@ -1596,6 +1596,91 @@ pub async fn admin_resume(
     halt_resume(app, headers, body, false).await
 }
 
+/// A symbol's call auction as `POST /v1/admin/auction` and `/v1/admin/uncross` answer it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuctionStatusView {
+    /// Symbol.
+    pub symbol: String,
+    /// `AUCTION` or `CONTINUOUS` after the command.
+    pub phase: String,
+    /// During the auction: the indicative uncross price (decimal string), or null while the
+    /// book does not cross.
+    pub indicative_price: Option<String>,
+    /// During the auction: the indicative volume, base coins (decimal string, "0" when none).
+    pub indicative_volume: String,
+    /// Uncross: trades it printed.
+    pub trades: u64,
+}
+
+async fn auction_command(
+    app: AppState,
+    headers: HeaderMap,
+    body: Result<Json<SymbolRequest>, JsonRejection>,
+    start: bool,
+) -> ApiResult<AuctionStatusView> {
+    need_admin(&app, &headers)?;
+    let req = json_body(body)?;
+    app.engine
+        .call(move |st| {
+            let i = instrument(st, &req.symbol)?;
+            let cmd = if start {
+                Command::StartAuction { instrument: i }
+            } else {
+                Command::Uncross { instrument: i }
+            };
+            let (_, events) = st.submit(cmd);
+            if let Some(r) = rejection(&events) {
+                return Err(ApiError::from_reason(r, "refused"));
+            }
+            let trades = events
+                .iter()
+                .filter(|e| matches!(e.event, bourse_core::Event::Trade(_)))
+                .count() as u64;
+            let ex = st.exchange();
+            let spec = &ex.config().instruments[i as usize];
+            let ind = ex.indicative_uncross(i).unwrap_or_default();
+            Ok(Json(AuctionStatusView {
+                symbol: req.symbol.clone(),
+                phase: bourse_protocol::wire_name(&ex.trading_phase(i)),
+                indicative_price: ind
+                    .price
+                    .map(|p| bourse_core::from_grid(p, spec.tick_size).to_string()),
+                indicative_volume: bourse_core::from_grid(ind.volume as i64, spec.lot_size)
+                    .normalize()
+                    .to_string(),
+                trades,
+            }))
+        })
+        .await?
+}
+
+/// Admin: put a symbol into a call auction (`Command::StartAuction`): orders rest without
+/// matching, only GTC limit orders (not post-only) are taken, the indicative uncross is published
+/// on the WebSocket. 400 `WRONG_TRADING_PHASE` when it already is in one.
+#[utoipa::path(post, path = "/v1/admin/auction", tag = "admin", security(("bearer" = [])),
+    request_body = SymbolRequest, responses((status = 200, body = AuctionStatusView)))]
+pub async fn admin_auction(
+    AxState(app): AxState<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<SymbolRequest>, JsonRejection>,
+) -> ApiResult<AuctionStatusView> {
+    auction_command(app, headers, body, true).await
+}
+
+/// Admin: uncross a symbol's call auction (`Command::Uncross`): everything crossable trades at
+/// one price, then continuous trading. 400 `WRONG_TRADING_PHASE` outside an auction, 409
+/// `INSTRUMENT_HALTED` while halted.
+#[utoipa::path(post, path = "/v1/admin/uncross", tag = "admin", security(("bearer" = [])),
+    request_body = SymbolRequest, responses((status = 200, body = AuctionStatusView)))]
+pub async fn admin_uncross(
+    AxState(app): AxState<AppState>,
+    headers: HeaderMap,
+    body: Result<Json<SymbolRequest>, JsonRejection>,
+) -> ApiResult<AuctionStatusView> {
+    auction_command(app, headers, body, false).await
+}
+
 /// `POST /v1/admin/sim` body: set the speed and/or pause.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

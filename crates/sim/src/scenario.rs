@@ -436,6 +436,12 @@ pub enum ActionKind {
     Halt,
     /// `Command::Resume` on the instrument(s).
     Resume,
+    /// `Command::StartAuction` on the instrument(s): a call auction (orders rest without
+    /// matching; agents' market, IOC and post-only orders are refused until the uncross).
+    StartAuction,
+    /// `Command::Uncross` on the instrument(s): the auction trades at one price and continuous
+    /// trading starts.
+    Uncross,
     /// Market orders of `quantity` base in total, on `side`, split into `slices` orders `interval`
     /// apart, from a dedicated "sweeper" account funded at start for this purpose.
     Sweep,
@@ -486,6 +492,10 @@ const PRESETS: &[(&str, &str)] = &[
         include_str!("../scenarios/stop-cascade.json"),
     ),
     ("halt", include_str!("../scenarios/halt.json")),
+    (
+        "call-auction",
+        include_str!("../scenarios/call-auction.json"),
+    ),
 ];
 
 impl Scenario {
@@ -507,7 +517,8 @@ impl Scenario {
             .map(|(_, json)| Scenario::from_json(json).expect("preset JSON is valid"))
     }
 
-    /// Names of the built-in scenarios: `calm`, `volatile`, `thin`, `flash-crash`, `halt`.
+    /// Names of the built-in scenarios: `calm`, `volatile`, `thin`, `flash-crash`, `stop-cascade`,
+    /// `halt`, `call-auction`.
     pub fn preset_names() -> &'static [&'static str] {
         &[
             "calm",
@@ -516,6 +527,7 @@ impl Scenario {
             "flash-crash",
             "stop-cascade",
             "halt",
+            "call-auction",
         ]
     }
 

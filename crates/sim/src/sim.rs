@@ -9,7 +9,7 @@ use crate::scenario::{ActionKind, AgentKind, Scenario};
 use bourse_core::{
     from_grid, to_grid, unit_step, AccountId, AssetId, Command, Event, Exchange, ExchangeConfig,
     GridError, InstrumentId, Lots, NewOrder, OrderSpec, OrderType, Sequenced, SequencedCommand,
-    Side, StpMode, TimeInForce,
+    Side, StpMode, TimeInForce, TradingPhase,
 };
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -32,6 +32,8 @@ struct Wake {
 enum Op {
     Halt(InstrumentId),
     Resume(InstrumentId),
+    StartAuction(InstrumentId),
+    Uncross(InstrumentId),
     Sweep {
         instrument: InstrumentId,
         side: Side,
@@ -106,6 +108,42 @@ pub struct Simulation {
     pending_log: Vec<SequencedCommand>,
     pending_events: Vec<Sequenced>,
     steps: u64,
+}
+
+/// How far through the reference price an agent's market or IOC order is priced while its
+/// instrument is in a call auction, basis points.
+pub const AUCTION_THROUGH_BPS: i64 = 30;
+
+/// An agent's order as a call auction takes it: the auction refuses market, IOC, FOK and
+/// post-only orders, so, as traders do in an auction, a market order becomes a GTC limit order
+/// [`AUCTION_THROUGH_BPS`] through the reference price (rounded to the tick away from it), an IOC
+/// or FOK limit order becomes GTC and post-only is dropped. Stop orders are left alone (held
+/// off-book). Returns false to drop the order (a market buy sized by quote amount).
+fn auction_order(ex: &Exchange, o: &mut OrderSpec) -> bool {
+    if matches!(o.order_type, OrderType::StopLimit | OrderType::StopMarket) {
+        return true;
+    }
+    if o.order_type == OrderType::Market {
+        let (Some(reference), Some(spec)) = (
+            ex.reference_price(o.instrument),
+            ex.config().instruments.get(o.instrument as usize),
+        ) else {
+            return false;
+        };
+        if o.quantity.is_none() {
+            return false;
+        }
+        let through = (reference * AUCTION_THROUGH_BPS + 9_999) / 10_000;
+        let ticks = match o.side {
+            Side::Buy => reference + through,
+            Side::Sell => (reference - through).max(1),
+        };
+        o.order_type = OrderType::Limit;
+        o.price = Some(from_grid(ticks, spec.tick_size));
+    }
+    o.tif = TimeInForce::Gtc;
+    o.post_only = false;
+    true
 }
 
 impl Simulation {
@@ -478,6 +516,8 @@ impl Simulation {
                 match a.action {
                     ActionKind::Halt => timed.push((at, Op::Halt(i))),
                     ActionKind::Resume => timed.push((at, Op::Resume(i))),
+                    ActionKind::StartAuction => timed.push((at, Op::StartAuction(i))),
+                    ActionKind::Uncross => timed.push((at, Op::Uncross(i))),
                     ActionKind::MmWithdraw => timed.push((at, Op::MmWithdraw(i))),
                     ActionKind::MmReturn => timed.push((at, Op::MmReturn(i))),
                     ActionKind::News => timed.push((at, Op::News(i, a.jump.unwrap_or(0.0)))),
@@ -752,6 +792,13 @@ impl Simulation {
             if let Some(d) = next {
                 self.schedule_agent(i as u32, self.now_ns.saturating_add(d.max(1)));
             }
+            if self.exchange.trading_phase(instrument) == TradingPhase::Auction {
+                let ex = &self.exchange;
+                self.cmd_buf.retain_mut(|c| match c {
+                    Command::PlaceOrder(o) => auction_order(ex, &mut o.spec),
+                    _ => true,
+                });
+            }
         }
         self.apply_buffered(log, events);
         true
@@ -762,6 +809,8 @@ impl Simulation {
         match op {
             Op::Halt(instrument) => self.cmd_buf.push(Command::Halt { instrument }),
             Op::Resume(instrument) => self.cmd_buf.push(Command::Resume { instrument }),
+            Op::StartAuction(instrument) => self.cmd_buf.push(Command::StartAuction { instrument }),
+            Op::Uncross(instrument) => self.cmd_buf.push(Command::Uncross { instrument }),
             Op::Sweep {
                 instrument,
                 side,

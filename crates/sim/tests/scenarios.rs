@@ -319,3 +319,70 @@ fn stop_cascade_preset_is_the_flash_crash_with_thirty_stop_loss_traders() {
     assert_eq!(plain.script, cascade.script);
     assert_eq!(plain.agents.len() + 1, cascade.agents.len());
 }
+
+#[test]
+fn call_auction_preset_rests_crossing_orders_then_uncrosses_at_one_price() {
+    let (sim, _, events) = run_preset("call-auction", 1);
+    let t0 = sim.start_ns();
+    let phase_at = |p: bourse_core::TradingPhase| {
+        events
+            .iter()
+            .find(|e| matches!(e.event, Event::TradingPhase { instrument: 0, phase } if phase == p))
+            .unwrap_or_else(|| panic!("{p:?} event"))
+            .clone()
+    };
+    let start = phase_at(bourse_core::TradingPhase::Auction);
+    let end = phase_at(bourse_core::TradingPhase::Continuous);
+    assert_eq!(start.ts_ns, t0 + MIN);
+    assert_eq!(end.ts_ns, t0 + 3 * MIN);
+    let during = |seq: u64| seq > start.seq && seq < end.seq;
+    // No BTC-USDT trade during the auction but the uncross's own, all at one price.
+    let btc_trades: Vec<(u64, u64, i64)> = events
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::Trade(t) if t.instrument == 0 => Some((e.seq, e.input_seq, t.price)),
+            _ => None,
+        })
+        .collect();
+    let uncross: Vec<_> = btc_trades.iter().filter(|t| during(t.0)).copied().collect();
+    assert!(
+        uncross.iter().all(|t| t.1 == end.input_seq),
+        "only the uncross trades"
+    );
+    assert!(uncross.len() >= 2, "the uncross trades: {uncross:?}");
+    // Agents' own bids and asks can meet in the uncross; self-trade prevention then expires one
+    // and the rest is uncrossed again, possibly at another price (see bourse_core::book). The
+    // first round is at the last indicative price.
+    let expiries = events
+        .iter()
+        .filter(|e| {
+            e.input_seq == end.input_seq
+                && matches!(&e.event, Event::Execution(r)
+                    if r.reason == Some(bourse_core::Reason::SelfTradePrevention))
+        })
+        .count();
+    if expiries == 0 {
+        assert!(
+            uncross.iter().all(|t| t.2 == uncross[0].2),
+            "one price: {uncross:?}"
+        );
+    }
+    // The indicative moved during the auction, and its last value is what the uncross did.
+    let indicatives: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e.event {
+            Event::IndicativeUncross {
+                instrument: 0,
+                price,
+                volume,
+                ..
+            } => Some((price, volume)),
+            _ => None,
+        })
+        .collect();
+    assert!(indicatives.len() >= 5, "{indicatives:?}");
+    let (last_price, _) = *indicatives.last().unwrap();
+    assert_eq!(last_price, Some(uncross[0].2));
+    // Continuous trading afterwards.
+    assert!(btc_trades.iter().any(|t| t.0 > end.seq));
+}

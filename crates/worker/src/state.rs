@@ -716,6 +716,12 @@ pub fn market_info_of(
             let text = match a.action {
                 ActionKind::Halt => format!("trading halted in {what}"),
                 ActionKind::Resume => format!("trading resumes in {what}"),
+                ActionKind::StartAuction => {
+                    format!("call auction in {what}: orders rest without matching")
+                }
+                ActionKind::Uncross => {
+                    format!("uncross: {what} trades at one price, then continuously")
+                }
                 ActionKind::MmWithdraw => format!("market maker leaves {what}"),
                 ActionKind::MmReturn => format!("market maker returns to {what}"),
                 ActionKind::News => {

@@ -9,6 +9,10 @@
 //!   `bourse simulate --scenario volatile --seed 7 --duration 3m` runs it (invariant checks off,
 //!   `run_until` in one-virtual-second slices); its four figures are that command's footer
 //!   (`final_input_seq`, `event_count`, `event_digest`, `state_digest`);
+//! - the **auction run** ([`auction_run`]): the same for [`AUCTION_SCENARIO`] / [`REFERENCE_SEED`]
+//!   for [`AUCTION_DURATION_NS`] (`bourse simulate --scenario call-auction --seed 7 --duration
+//!   4m`): a call auction from 1 to 3 minutes and its uncross, so the auction's commands and events
+//!   are pinned natively and in WebAssembly too;
 //! - the **worker session** ([`worker_session`]): a [`bourse_worker::WorkerState`] driven like the
 //!   page drives it (handshake, `Speed::Max`, the human's orders, frames, candle history, pause
 //!   and step; 61,000 simulation steps, about 38 virtual minutes), recorded as a transcript of
@@ -52,6 +56,11 @@ pub const REFERENCE_SCENARIO: &str = "volatile";
 pub const REFERENCE_SEED: u64 = 7;
 /// Virtual duration of the reference run, ns (3 minutes: `--duration 3m`).
 pub const REFERENCE_DURATION_NS: u64 = 180_000_000_000;
+
+/// Scenario of the auction run.
+pub const AUCTION_SCENARIO: &str = "call-auction";
+/// Virtual duration of the auction run, ns (4 minutes: the auction lasts from 1 to 3).
+pub const AUCTION_DURATION_NS: u64 = 240_000_000_000;
 
 /// Scenario of the worker session.
 pub const SESSION_SCENARIO: &str = "volatile";
@@ -98,6 +107,8 @@ pub struct SessionEnd {
 pub struct Expected {
     /// The reference run's footer.
     pub reference: Footer,
+    /// The auction run's footer.
+    pub auction: Footer,
     /// The worker session's end state.
     pub session: SessionEnd,
 }
@@ -106,7 +117,7 @@ impl Expected {
     /// The fixture text: a comment header, then one `key value` line per figure (digests as 16
     /// lower-case hex digits, counts and times in decimal).
     pub fn render(&self) -> String {
-        let (r, s) = (&self.reference, &self.session);
+        let (r, a, s) = (&self.reference, &self.auction, &self.session);
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -117,6 +128,11 @@ impl Expected {
              reference.event_count {}\n\
              reference.event_digest {:016x}\n\
              reference.state_digest {:016x}\n\
+             # auction: bourse simulate --scenario {AUCTION_SCENARIO} --seed {REFERENCE_SEED} --duration 4m\n\
+             auction.final_input_seq {}\n\
+             auction.event_count {}\n\
+             auction.event_digest {:016x}\n\
+             auction.state_digest {:016x}\n\
              # worker session: {SESSION_SCENARIO}, seed {SESSION_SEED} (transcript in worker-session.txt)\n\
              session.steps {}\n\
              session.now_ns {}\n\
@@ -128,6 +144,10 @@ impl Expected {
             r.event_count,
             r.event_digest,
             r.state_digest,
+            a.final_input_seq,
+            a.event_count,
+            a.event_digest,
+            a.state_digest,
             s.steps,
             s.now_ns,
             s.last_input_seq,
@@ -168,6 +188,10 @@ impl Expected {
                 "reference.event_count" => (&mut e.reference.event_count, dec()?),
                 "reference.event_digest" => (&mut e.reference.event_digest, hex()?),
                 "reference.state_digest" => (&mut e.reference.state_digest, hex()?),
+                "auction.final_input_seq" => (&mut e.auction.final_input_seq, dec()?),
+                "auction.event_count" => (&mut e.auction.event_count, dec()?),
+                "auction.event_digest" => (&mut e.auction.event_digest, hex()?),
+                "auction.state_digest" => (&mut e.auction.state_digest, hex()?),
                 "session.steps" => (&mut e.session.steps, dec()?),
                 "session.now_ns" => (&mut e.session.now_ns, dec()?),
                 "session.last_input_seq" => (&mut e.session.last_input_seq, dec()?),
@@ -182,8 +206,8 @@ impl Expected {
             seen.push(key);
             *slot.0 = slot.1;
         }
-        if seen.len() != 10 {
-            return Err(format!("{} of 10 keys present", seen.len()));
+        if seen.len() != 14 {
+            return Err(format!("{} of 14 keys present", seen.len()));
         }
         Ok(e)
     }
@@ -201,11 +225,25 @@ impl Expected {
 /// `check_every_command` the exchange's invariants are checked after every command (slower; the
 /// figures must not change).
 pub fn reference_run(check_every_command: bool) -> Footer {
-    let scenario = bourse_sim::Scenario::preset(REFERENCE_SCENARIO).expect("preset exists");
+    simulate(
+        REFERENCE_SCENARIO,
+        REFERENCE_DURATION_NS,
+        check_every_command,
+    )
+}
+
+/// Run the auction simulation (see the crate docs) and return its footer.
+pub fn auction_run(check_every_command: bool) -> Footer {
+    simulate(AUCTION_SCENARIO, AUCTION_DURATION_NS, check_every_command)
+}
+
+/// `bourse simulate --scenario NAME --seed 7 --duration ...`, in one-virtual-second slices.
+fn simulate(name: &str, duration_ns: u64, check_every_command: bool) -> Footer {
+    let scenario = bourse_sim::Scenario::preset(name).expect("preset exists");
     let mut sim = bourse_sim::Simulation::new(scenario, REFERENCE_SEED).expect("valid scenario");
     sim.set_check_every_command(check_every_command);
     let (mut log, mut events) = (Vec::new(), Vec::new());
-    let end = sim.start_ns() + REFERENCE_DURATION_NS;
+    let end = sim.start_ns() + duration_ns;
     let mut now = sim.start_ns();
     while now < end {
         now = (now + 1_000_000_000).min(end);

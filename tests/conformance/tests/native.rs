@@ -4,7 +4,7 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 use bourse_conformance::{
-    hex, reference_run, unhex, worker_session, Expected, Footer, EXPECTED, TRANSCRIPT,
+    auction_run, hex, reference_run, unhex, worker_session, Expected, Footer, EXPECTED, TRANSCRIPT,
 };
 use std::path::Path;
 
@@ -12,7 +12,11 @@ use std::path::Path;
 fn fixtures_are_current() {
     let reference = reference_run(false);
     let (transcript, session) = worker_session();
-    let fresh = Expected { reference, session };
+    let fresh = Expected {
+        reference,
+        auction: auction_run(false),
+        session,
+    };
     if std::env::var_os("BOURSE_BLESS").is_some() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
         std::fs::write(dir.join("expected.txt"), fresh.render()).unwrap();
@@ -42,6 +46,7 @@ fn fixtures_are_current() {
 #[test]
 fn invariant_checks_do_not_change_the_reference_run() {
     assert_eq!(reference_run(true), Expected::committed().reference);
+    assert_eq!(auction_run(true), Expected::committed().auction);
 }
 
 // The runs are large enough for the comparison to mean something, and the session did what its
@@ -79,7 +84,7 @@ fn fixture_format_round_trips_and_is_strict() {
     let missing = text.replace("session.now_ns 0\n", "");
     assert_eq!(
         Expected::parse(&missing),
-        Err("9 of 10 keys present".into())
+        Err("13 of 14 keys present".into())
     );
     let unknown = format!("{text}session.colour 3\n");
     assert!(Expected::parse(&unknown)

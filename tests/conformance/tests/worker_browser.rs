@@ -409,7 +409,8 @@ fn ready_handshake() {
             "thin",
             "flash-crash",
             "stop-cascade",
-            "halt"
+            "halt",
+            "call-auction"
         ]
     );
     assert_eq!(names, Scenario::preset_names());
