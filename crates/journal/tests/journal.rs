@@ -110,6 +110,21 @@ fn codec_known_answers() {
     encode_command(&Command::Halt { instrument: 7 }, &mut b);
     assert_eq!(b, [7, 7, 0, 0, 0]);
     b.clear();
+    // The call auction's commands: tags 9 and 10, then the instrument.
+    encode_command(&Command::StartAuction { instrument: 3 }, &mut b);
+    assert_eq!(b, [9, 3, 0, 0, 0]);
+    assert_eq!(
+        decode_command(&b).unwrap(),
+        Command::StartAuction { instrument: 3 }
+    );
+    b.clear();
+    encode_command(&Command::Uncross { instrument: 0x0201 }, &mut b);
+    assert_eq!(b, [10, 1, 2, 0, 0]);
+    assert_eq!(
+        decode_command(&b).unwrap(),
+        Command::Uncross { instrument: 0x0201 }
+    );
+    b.clear();
     encode_command(
         &Command::CancelOrder {
             account: 2,
@@ -144,10 +159,10 @@ fn codec_known_answers() {
     want.push(0);
     assert_eq!(decode_command(&want), Err(CodecError::Trailing(1)));
     assert!(matches!(
-        decode_command(&[9]),
+        decode_command(&[11]),
         Err(CodecError::UnknownCode {
             what: "command",
-            code: 9
+            code: 11
         })
     ));
     let mut bad = vec![1, 1, 0, 0, 0, 0, 0, 0, 0];

@@ -320,47 +320,6 @@ async fn orders_fills_fees_and_isolation_are_exact() {
         Some(json!({"symbol": "BTC-USDT"})),
     )
     .await;
-    // Admin: a call auction. Crossed orders rest; the uncross trades them at one price.
-    let st = api
-        .ok(
-            Method::POST,
-            "/v1/admin/auction",
-            Some(ADMIN),
-            Some(json!({"symbol": "BTC-USDT"})),
-        )
-        .await;
-    assert_eq!(st["phase"], "AUCTION");
-    let (s, v) = api
-        .call(Method::POST, "/v1/admin/auction", Some(ADMIN), Some(json!({"symbol": "BTC-USDT"})))
-        .await;
-    assert_eq!(
-        (s, v["code"].as_str().unwrap()),
-        (StatusCode::BAD_REQUEST, "WRONG_TRADING_PHASE")
-    );
-    let (s, v) = api.call(Method::POST, "/v1/order", Some(&b), Some(json!({"symbol": "BTC-USDT", "side": "BUY", "orderType": "MARKET", "quantity": "0.001"}))).await;
-    assert_eq!(
-        (s, v["code"].as_str().unwrap()),
-        (StatusCode::BAD_REQUEST, "NOT_ALLOWED_IN_AUCTION")
-    );
-    api.ok(Method::POST, "/v1/order", Some(&a), Some(json!({"symbol": "BTC-USDT", "side": "SELL", "orderType": "LIMIT", "price": "50000.00", "quantity": "0.001"}))).await;
-    api.ok(Method::POST, "/v1/order", Some(&b), Some(json!({"symbol": "BTC-USDT", "side": "BUY", "orderType": "LIMIT", "price": "50010.00", "quantity": "0.001"}))).await;
-    // bid 50010 over ask 50000, 0.001 each: one trade of 0.001 at the uncross price.
-    let st = api
-        .ok(
-            Method::POST,
-            "/v1/admin/uncross",
-            Some(ADMIN),
-            Some(json!({"symbol": "BTC-USDT"})),
-        )
-        .await;
-    assert_eq!((st["phase"].as_str(), st["trades"].as_u64()), (Some("CONTINUOUS"), Some(1)));
-    let (s, v) = api
-        .call(Method::POST, "/v1/admin/uncross", Some(ADMIN), Some(json!({"symbol": "BTC-USDT"})))
-        .await;
-    assert_eq!(
-        (s, v["code"].as_str().unwrap()),
-        (StatusCode::BAD_REQUEST, "WRONG_TRADING_PHASE")
-    );
     let (bid, _) = api.account("carol", json!({"USDT": "5"})).await;
     let after = api
         .ok(
@@ -393,6 +352,60 @@ async fn orders_fills_fees_and_isolation_are_exact() {
     assert_eq!(eq("bob"), d("9999.76"));
     assert_eq!(eq("alice"), d("59999.808"));
     assert_eq!(rows[0]["name"], "alice");
+    // Admin: a call auction. Crossed orders rest; the uncross trades them at one price.
+    let st = api
+        .ok(
+            Method::POST,
+            "/v1/admin/auction",
+            Some(ADMIN),
+            Some(json!({"symbol": "BTC-USDT"})),
+        )
+        .await;
+    assert_eq!(st["phase"], "AUCTION");
+    let (s, v) = api
+        .call(
+            Method::POST,
+            "/v1/admin/auction",
+            Some(ADMIN),
+            Some(json!({"symbol": "BTC-USDT"})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str().unwrap()),
+        (StatusCode::BAD_REQUEST, "WRONG_TRADING_PHASE")
+    );
+    let (s, v) = api.call(Method::POST, "/v1/order", Some(&b), Some(json!({"symbol": "BTC-USDT", "side": "BUY", "orderType": "MARKET", "quantity": "0.001"}))).await;
+    assert_eq!(
+        (s, v["code"].as_str().unwrap()),
+        (StatusCode::BAD_REQUEST, "NOT_ALLOWED_IN_AUCTION")
+    );
+    api.ok(Method::POST, "/v1/order", Some(&a), Some(json!({"symbol": "BTC-USDT", "side": "SELL", "orderType": "LIMIT", "price": "50000.00", "quantity": "0.001"}))).await;
+    api.ok(Method::POST, "/v1/order", Some(&b), Some(json!({"symbol": "BTC-USDT", "side": "BUY", "orderType": "LIMIT", "price": "50010.00", "quantity": "0.001"}))).await;
+    // bid 50010 over ask 50000, 0.001 each: one trade of 0.001 at the uncross price.
+    let st = api
+        .ok(
+            Method::POST,
+            "/v1/admin/uncross",
+            Some(ADMIN),
+            Some(json!({"symbol": "BTC-USDT"})),
+        )
+        .await;
+    assert_eq!(
+        (st["phase"].as_str(), st["trades"].as_u64()),
+        (Some("CONTINUOUS"), Some(1))
+    );
+    let (s, v) = api
+        .call(
+            Method::POST,
+            "/v1/admin/uncross",
+            Some(ADMIN),
+            Some(json!({"symbol": "BTC-USDT"})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["code"].as_str().unwrap()),
+        (StatusCode::BAD_REQUEST, "WRONG_TRADING_PHASE")
+    );
     srv.stop().await.unwrap();
 }
 
