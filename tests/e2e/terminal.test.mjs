@@ -375,6 +375,7 @@ test('the call auction: demand and supply cross at the marked uncross, a market 
   assert.equal(await page.locator('.depth-box canvas').getAttribute('data-uncross'), indicative, 'the depth chart marks the same price');
   await page.getByRole('heading', { name: 'Demand and supply' }).waitFor({ timeout: 2000 });
   await book(page).getByText(/^Crossed by .*call auction/).waitFor({ timeout: 2000 });
+  for (const b of await page.getByRole('button', { name: 'Dismiss' }).all()) await b.click();
   await page.screenshot({ path: path.join(ROOT, 'target', 'terminal-auction.png') });
   // A market buy is refused by the exchange, with the reason.
   await setSide(page, 'Buy');

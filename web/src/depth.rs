@@ -37,15 +37,19 @@ pub fn DepthChart() -> impl IntoView {
         store.auction.with(|a| match a {
             None => String::new(),
             Some(a) => match a.price {
-                None => "Call auction: orders rest without matching. The book does not cross yet, so nothing would trade.".into(),
+                None => "Call auction: the book does not cross yet, nothing would trade.".into(),
                 Some(p) => {
                     let surplus = match a.surplus_side {
-                        Some(bourse_core::Side::Buy) => format!(", {} {} more wanted than offered", f.qty(a.surplus), f.base),
-                        Some(bourse_core::Side::Sell) => format!(", {} {} more offered than wanted", f.qty(a.surplus), f.base),
+                        Some(bourse_core::Side::Buy) => {
+                            format!(", surplus {} {} to buy", f.qty(a.surplus), f.base)
+                        }
+                        Some(bourse_core::Side::Sell) => {
+                            format!(", surplus {} {} to sell", f.qty(a.surplus), f.base)
+                        }
                         None => ", no surplus".into(),
                     };
                     format!(
-                        "Call auction: indicative uncross {} for {} {}{surplus}. Orders rest without matching until the uncross.",
+                        "Call auction: indicative uncross {} for {} {}{surplus}.",
                         f.price(p),
                         f.qty(a.volume),
                         f.base
@@ -60,7 +64,7 @@ pub fn DepthChart() -> impl IntoView {
             <span class="legend"><span class="bid">"▮ bids"</span> " " <span class="ask">"▮ asks"</span></span>
         </div>
         <Show when=in_auction>
-            <p class="auction-line" role="status" aria-label="Call auction">{auction_text}</p>
+            <p class="auction-line" role="status" aria-label="Call auction" title="Orders rest without matching until the uncross; then everything crossable trades at one price: the most volume, then the least surplus, then the nearest to the last price. The surplus is what would be left unfilled at that price.">{auction_text}</p>
         </Show>
         <div class="depth-box" role="img" aria-label=label>
             <canvas node_ref=canvas></canvas>

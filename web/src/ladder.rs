@@ -335,6 +335,16 @@ fn draw(s: &Surface, store: Store, f: &Fmt, n: usize) {
         s.rect(0.0, sy + SPREAD_H - 1.0, w, 1.0, colour::LINE);
         let cy = sy + SPREAD_H / 2.0;
         match (bids.first(), asks.first()) {
+            (Some(b), Some(a)) if b.price >= a.price => {
+                // A call auction: the book crosses until the uncross.
+                let text = format!("Crossed by {} · call auction", f.spread(a.price, b.price));
+                s.set_font(crate::canvas::SMALL_FONT);
+                if s.width(&text) + 2.0 * pad > w {
+                    s.set_font(crate::canvas::TINY_FONT);
+                }
+                s.text_center(&text, w / 2.0, cy, colour::ACCENT);
+                s.set_font(crate::canvas::FONT);
+            }
             (Some(b), Some(a)) => {
                 let left = format!("Spread {}", f.spread(b.price, a.price));
                 let right = format!("Mid {}", f.mid(b.price, a.price));
