@@ -140,7 +140,7 @@ test('a first visit asks for a name; the admin\'s Reset cancels the visitor\'s o
   assert.equal(Number(await balanceCell(page, 'BTC', 2).getAttribute('data-exact')), 2);
 
   // Zoë rests a sell far above the market: 0.01111 BTC locked.
-  const price = (Number(await bestAsk(page)) + 0.5).toFixed(2);
+  const price = (Number(await bestAsk(page)) + 300).toFixed(2);
   await page.getByRole('radio', { name: 'Sell' }).check();
   await typeInto(page.getByLabel('Price', { exact: true }), price);
   await typeInto(page.getByLabel('Quantity', { exact: true }), '0.01111');

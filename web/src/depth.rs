@@ -73,6 +73,13 @@ pub fn DepthChart() -> impl IntoView {
     }
 }
 
+/// True outside a call auction (or while its book does not cross).
+fn uncross_none(store: Store) -> bool {
+    store
+        .auction
+        .with_untracked(|a| a.as_ref().is_none_or(|a| a.price.is_none()))
+}
+
 fn total(rows: &[L2Row]) -> u64 {
     rows.iter().map(|r| r.qty).sum()
 }
@@ -150,7 +157,7 @@ fn draw(s: &Surface, store: Store, f: &Fmt) {
             s.text_center(
                 &format!("uncross {}", f.price(p)),
                 ux.clamp(left + 40.0, left + pw - 40.0),
-                top + 6.0,
+                top + 18.0,
                 colour::TEXT,
             );
         }
@@ -158,8 +165,11 @@ fn draw(s: &Surface, store: Store, f: &Fmt) {
         let ly = top + ph + bottom / 2.0 + 1.0;
         s.text_left(&f.price(lo), left, ly, colour::MUTED);
         s.text_right(&f.price(hi), left + pw, ly, colour::MUTED);
-        if let (Some(b), Some(a)) = (d.bids.first(), d.asks.first()) {
-            // The mid under its own x, kept clear of the end labels (left out when it cannot be).
+        if let (Some(b), Some(a)) = (
+            d.bids.first().filter(|_| uncross_none(store)),
+            d.asks.first(),
+        ) {
+            // The mid under its own x (none in a crossed auction book, where it means nothing), kept clear of the end labels (left out when it cannot be).
             let mid = f.mid(b.price, a.price);
             let width = |t: &str| s.width(t);
             let wm = width(&mid);

@@ -337,12 +337,12 @@ fn draw(s: &Surface, store: Store, f: &Fmt, n: usize) {
         match (bids.first(), asks.first()) {
             (Some(b), Some(a)) if b.price >= a.price => {
                 // A call auction: the book crosses until the uncross.
-                let text = format!("Crossed by {} · call auction", f.spread(a.price, b.price));
+                let text = "Call auction: the book is crossed";
                 s.set_font(crate::canvas::SMALL_FONT);
-                if s.width(&text) + 2.0 * pad > w {
+                if s.width(text) + 2.0 * pad > w {
                     s.set_font(crate::canvas::TINY_FONT);
                 }
-                s.text_center(&text, w / 2.0, cy, colour::ACCENT);
+                s.text_center(text, w / 2.0, cy, colour::ACCENT);
                 s.set_font(crate::canvas::FONT);
             }
             (Some(b), Some(a)) => {

@@ -314,7 +314,12 @@ impl Exchange {
         let quote = as_units(r.notional(price, qty));
         ins.candles.on_trade(ctx.ts_ns, price, qty, quote);
         let taker_side = self.orders[&taker_id].side;
-        let maker_price = self.orders[&maker_id].price;
+        // In continuous trading the trade prints at the maker's price; in an uncross the maker
+        // rests at its own limit, which the uncross price may differ from.
+        let maker_price = match uncross_taker_remaining {
+            Some(_) => self.orders[&maker_id].price,
+            None => price,
+        };
         ctx.touched_levels
             .push((instrument, taker_side.opposite(), maker_price));
         if uncross_taker_remaining.is_some() {
