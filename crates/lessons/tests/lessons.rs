@@ -22,11 +22,16 @@ struct Run {
     account: AccountId,
     ev: Evaluator,
     i: InstrumentId,
+    /// The lesson's warm-up, ns: the hand-over is `start_ns + warmup_ns`.
+    warmup_ns: u64,
 }
 
 impl Run {
     fn new(l: &Lesson, seed: u64) -> Run {
-        let mut sim = Simulation::new(Scenario::preset(&l.scenario).unwrap(), seed).unwrap();
+        // As the worker builds a lesson's market: the script counts from the hand-over.
+        let mut scenario = Scenario::preset(&l.scenario).unwrap();
+        scenario.delay_script(bourse_sim::SimDuration(l.warmup_ns));
+        let mut sim = Simulation::new(scenario, seed).unwrap();
         let (mut log, mut events) = (Vec::new(), Vec::new());
         sim.run_until(sim.start_ns() + l.warmup_ns, &mut log, &mut events);
         events.clear();
@@ -61,6 +66,7 @@ impl Run {
             account,
             ev,
             i,
+            warmup_ns: l.warmup_ns,
         }
     }
 
@@ -157,10 +163,11 @@ impl Run {
         self.feed(&events);
     }
 
-    /// Run until `secs` virtual seconds after the market's start.
+    /// Run until `secs` virtual seconds of the scenario's script, which counts from the
+    /// hand-over as in the worker (the warm-up is `start_ns` + `warmup_ns`).
     fn run_to(&mut self, secs: u64) {
         let (mut log, mut events) = (Vec::new(), Vec::new());
-        let t = self.sim.start_ns() + secs * SEC;
+        let t = self.sim.start_ns() + self.warmup_ns + secs * SEC;
         self.sim.run_until(t, &mut log, &mut events);
         self.feed(&events);
     }
@@ -864,49 +871,9 @@ fn stop_orders_pass_when_both_stops_trigger_and_fail_when_set_too_far_or_when_pa
     assert_eq!(r.finish(), [Failed, Failed, Failed]);
 }
 
-/// The lesson's market as the worker builds it: the scenario's script counts from the hand-over
-/// (`Scenario::delay_script` by the warm-up), so the auction starts 1 minute after it.
-fn auction_run(seed: u64) -> Run {
-    let l = lesson("call-auction");
-    let mut r = Run::new(&l, seed);
-    let mut scenario = Scenario::preset(&l.scenario).unwrap();
-    scenario.delay_script(bourse_sim::SimDuration(l.warmup_ns));
-    // Rebuild on the delayed script, then the same set-up as Run::new.
-    let fresh = {
-        let mut sim = Simulation::new(scenario, seed).unwrap();
-        let (mut log, mut events) = (Vec::new(), Vec::new());
-        sim.run_until(sim.start_ns() + l.warmup_ns, &mut log, &mut events);
-        sim.submit(
-            Command::CreateAccount {
-                max_open_orders: None,
-                daily_notional_limit: None,
-            },
-            &mut log,
-            &mut events,
-        );
-        let account = sim.exchange().account_count();
-        for (asset, amount) in [(2u32, "100000"), (0, "2")] {
-            sim.submit(
-                Command::Deposit {
-                    account,
-                    asset,
-                    amount: amount.parse().unwrap(),
-                },
-                &mut log,
-                &mut events,
-            );
-        }
-        let ev = Evaluator::new(l.clone(), account, sim.exchange(), sim.now_ns()).unwrap();
-        (sim, account, ev)
-    };
-    (r.sim, r.account, r.ev) = fresh;
-    r
-}
-
 #[test]
 fn call_auction_passes_a_bid_above_the_indicative_price_and_fails_one_below_it() {
     let l = lesson("call-auction");
-    let hand_over = l.warmup_ns / SEC;
     let mut pass = Vec::new();
     let mut fail = Vec::new();
     for &seed in &l.seeds {
@@ -914,8 +881,8 @@ fn call_auction_passes_a_bid_above_the_indicative_price_and_fails_one_below_it()
         // (30,000 ticks, 0.5 %) above the indicative price; run past the uncross. (100 USDT was
         // not enough on seed 11: the indicative rose past it, 60,057.84 -> about 60,159, as the
         // agents' marketable buys at +0.3 % arrived.)
-        let mut r = auction_run(seed);
-        r.run_to(hand_over + 90);
+        let mut r = Run::new(&l, seed);
+        r.run_to(90);
         assert_eq!(
             r.ex().trading_phase(r.i),
             bourse_core::TradingPhase::Auction
@@ -941,7 +908,7 @@ fn call_auction_passes_a_bid_above_the_indicative_price_and_fails_one_below_it()
             "0.01",
             false,
         );
-        r.run_to(hand_over + 200);
+        r.run_to(200);
         assert_eq!(
             r.ex().trading_phase(r.i),
             bourse_core::TradingPhase::Continuous
@@ -951,8 +918,8 @@ fn call_auction_passes_a_bid_above_the_indicative_price_and_fails_one_below_it()
         pass.push(v.iter().all(|x| *x == Met));
         // Failing: a limit buy 200 USDT below the indicative price that misses the uncross, and
         // a market buy after it (continuous trading again): no uncross fill, no refusal.
-        let mut r = auction_run(seed);
-        r.run_to(hand_over + 90);
+        let mut r = Run::new(&l, seed);
+        r.run_to(90);
         let p = r
             .ex()
             .indicative_uncross(r.i)
@@ -966,7 +933,7 @@ fn call_auction_passes_a_bid_above_the_indicative_price_and_fails_one_below_it()
             "0.01",
             false,
         );
-        r.run_to(hand_over + 200);
+        r.run_to(200);
         r.order(
             Side::Buy,
             OrderType::Market,
