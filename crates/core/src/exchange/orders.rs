@@ -345,35 +345,10 @@ impl Exchange {
         );
         self.emit(
             ctx,
-            Event::L3(if maker_remaining == 0 {
-                L3Event::Removed {
-                    instrument,
-                    order_id: maker_id,
-                }
-            } else {
-                L3Event::Reduced {
-                    instrument,
-                    order_id: maker_id,
-                    qty: maker_remaining,
-                }
-            }),
+            Event::L3(l3_left(instrument, maker_id, maker_remaining)),
         );
         if let Some(left) = uncross_taker_remaining {
-            self.emit(
-                ctx,
-                Event::L3(if left == 0 {
-                    L3Event::Removed {
-                        instrument,
-                        order_id: taker_id,
-                    }
-                } else {
-                    L3Event::Reduced {
-                        instrument,
-                        order_id: taker_id,
-                        qty: left,
-                    }
-                }),
-            );
+            self.emit(ctx, Event::L3(l3_left(instrument, taker_id, left)));
         }
         for (id, liq) in [(maker_id, Liquidity::Maker), (taker_id, Liquidity::Taker)] {
             let rate = match liq {
@@ -612,6 +587,22 @@ impl Exchange {
         ids.sort_unstable();
         for id in ids {
             self.cancel_one(ctx, id, Reason::CanceledAll);
+        }
+    }
+}
+
+/// The L3 event of a resting order with `left` lots remaining after a fill (0: it left the book).
+fn l3_left(instrument: InstrumentId, order_id: OrderId, left: Lots) -> L3Event {
+    if left == 0 {
+        L3Event::Removed {
+            instrument,
+            order_id,
+        }
+    } else {
+        L3Event::Reduced {
+            instrument,
+            order_id,
+            qty: left,
         }
     }
 }

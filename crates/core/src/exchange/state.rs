@@ -285,8 +285,8 @@ impl Exchange {
         };
     }
 
-    /// End of a command's work: depth updates and L1 per touched instrument, then balance
-    /// updates.
+    /// End of a command's work: depth updates, L1 and (in a call auction) the indicative
+    /// uncross per touched instrument, then balance updates.
     pub(super) fn finish(&mut self, ctx: &mut Ctx<'_>) {
         if !ctx.touched_levels.is_empty() {
             let mut t = std::mem::take(&mut ctx.touched_levels);
@@ -334,20 +334,20 @@ impl Exchange {
                 if l1_changed {
                     self.emit(ctx, Event::BookTicker(l1));
                 }
+                // During a call auction the indicative uncross can only change with the levels
+                // (the reference price moves only with trades, which change levels too).
+                let ins = &self.instruments[ins_id as usize];
+                if ins.book.in_auction() {
+                    let now = ins.book.indicative(ins.reference());
+                    if now != ins.indicative {
+                        self.instruments[ins_id as usize].indicative = now;
+                        self.emit_indicative(ctx, ins_id);
+                    }
+                }
                 i = j;
             }
             t.clear();
             ctx.touched_levels = t;
-        }
-        for i in 0..self.instruments.len() {
-            let ins = &self.instruments[i];
-            if ins.book.in_auction() {
-                let now = ins.book.indicative(ins.reference());
-                if now != ins.indicative {
-                    self.instruments[i].indicative = now;
-                    self.emit_indicative(ctx, i as InstrumentId);
-                }
-            }
         }
         if !ctx.touched_balances.is_empty() {
             let mut t = std::mem::take(&mut ctx.touched_balances);
