@@ -113,6 +113,15 @@ test('a student completes "book anatomy" through the page: the checklist turns m
   await page.getByLabel('Post-only').check();
   await page.getByRole('button', { name: /^Buy BTC$/ }).click();
   await objectives(page).filter({ hasText: 'best bid' }).filter({ hasText: 'met' }).waitFor({ timeout: 10000 });
+  // The event log of the student's own command, in every lesson: who sent it, its events in order.
+  await lesson(page).getByRole('button', { name: 'Event log' }).click();
+  const log = page.getByRole('dialog', { name: 'Explain' });
+  await log.getByText(/sent by you:/).waitFor({ timeout: 5000 });
+  assert.match(await log.locator('.explain-command strong').innerText(), /^buy 0\.001 BTC at [\d.]+ USDT on BTC-USDT \(LIMIT, GTC, post-only(, self-trade prevention [A-Z_]+)?\)$/);
+  const kinds = await log.getByRole('list', { name: 'Events' }).getByRole('listitem').allInnerTexts();
+  assert.ok(kinds[0].includes('execution:NEW') && kinds.some((k) => k.includes('l3:Added')), kinds.join('\n'));
+  await page.keyboard.press('Escape');
+  await log.waitFor({ state: 'detached', timeout: 5000 });
   await page.screenshot({ path: path.join(SHOTS, 'lesson-in-progress.png') });
   await lesson(page).getByRole('button', { name: 'Finish lesson' }).click();
   await lesson(page).getByText(/Lesson passed on seed 7/).waitFor({ timeout: 10000 });

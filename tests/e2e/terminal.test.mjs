@@ -243,6 +243,58 @@ test('a crossing order fills, balances move by exactly fill plus fee, times are 
   await page.context().close();
 });
 
+test('explain this fill: the command, its events step by step, the maker\'s queue history and both fees', async () => {
+  const page = await open('scenario=calm&seed=11', { width: 1280, height: 720 });
+  await pause(page);
+  await page.getByLabel('Time in force').selectOption('IOC');
+  await typeInto(page.getByLabel('Price', { exact: true }), await bestPrice(page, 'asks'));
+  await typeInto(page.getByLabel('Quantity', { exact: true }), '0.00100');
+  await page.getByLabel('Quantity', { exact: true }).press('Enter');
+  const fills = page.getByRole('table', { name: 'Fills' });
+  const row = fills.locator('tbody tr').first();
+  await row.waitFor({ timeout: 5000 });
+  const cells = await row.locator('td').allInnerTexts();
+  const [tradeId, feeText] = [cells[1], cells[8].replace(/\s*USDT/, '')];
+  await row.getByRole('button', { name: `Explain trade ${tradeId}` }).click();
+  const dialog = page.getByRole('dialog', { name: 'Explain' });
+  await dialog.waitFor({ timeout: 5000 });
+  assert.match(await dialog.getByRole('heading', { level: 2 }).innerText(), /^Command \d+ — explain this fill$/);
+  assert.match(await dialog.locator('.explain-command').innerText(), /sent by you: buy 0\.001 BTC at [\d.]+ USDT on BTC-USDT \(LIMIT, IOC, self-trade prevention EXPIRE_MAKER\)/);
+  // The step-through starts at the trade asked about; arrow keys move it one event at a time.
+  const events = dialog.getByRole('list', { name: 'Events' }).getByRole('listitem');
+  const n = await events.count();
+  assert.ok(n >= 6, `${n} events`);
+  const current = dialog.locator('.event-log li[aria-current="step"]');
+  assert.match(await current.innerText(), new RegExp(`· trade · Trade ${tradeId}:`));
+  const at = await events.evaluateAll((els) => els.findIndex((e) => e.getAttribute('aria-current') === 'step'));
+  await page.keyboard.press('ArrowDown');
+  assert.match(await dialog.getByRole('status').innerText(), new RegExp(`^Event ${at + 2} of ${n} `));
+  assert.match(await current.innerText(), /l3:(Reduced|Removed)/, 'the maker\'s L3 change follows its trade');
+  await dialog.getByRole('button', { name: 'Previous event' }).press('Enter');
+  assert.match(await current.innerText(), /· trade ·/);
+  // The maker's queue history ends at this fill with nothing ahead (price-time priority).
+  const steps = await dialog.getByRole('list', { name: 'Queue history' }).first().getByRole('listitem').allInnerTexts();
+  assert.match(steps[0], /joined the back of the ask queue at [\d.]+ with [\d.]+ BTC, [\d.]+ ahead/);
+  assert.match(steps.at(-1), /filled [\d.]+ BTC \(this fill\) — ahead: 0$/);
+  // Both fees, computed from the notional and the rate, equal the execution reports; the taker's
+  // is the fee in the Fills row.
+  const fees = await dialog.getByRole('list', { name: 'Fees' }).first().getByRole('listitem').allInnerTexts();
+  assert.equal(fees.length, 2);
+  assert.match(fees[0], /^maker fee, paid by an? [a-z -]+ \(account \d+\): [\d.]+ USDT × 0\.08 % \(800 ppm\) = /);
+  assert.match(fees[1], new RegExp(`^taker fee, paid by you: [\\d.]+ USDT × 0\\.1 % \\(1000 ppm\\) = ${feeText.replace(/0+$/, '').replace('.', '\\.')} USDT`));
+  for (const f of fees) assert.match(f, /equals the execution report's fee$/);
+  await page.screenshot({ path: path.join(ROOT, 'target', 'terminal-explain.png') });
+  // Escape closes; a click on a tape print explains the command behind it.
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'detached', timeout: 5000 });
+  const tape = page.locator('.tape-canvas canvas');
+  await tape.click({ position: { x: 40, y: 18 + 8 } });
+  await dialog.waitFor({ timeout: 5000 });
+  assert.match(await dialog.getByRole('heading', { level: 2 }).innerText(), /^Command \d+ — explain this fill$/);
+  await dialog.getByRole('button', { name: 'Close' }).click();
+  await page.context().close();
+});
+
 for (const size of SIZES) {
   test(`rejects say what the limit was, in view, at ${size.width}×${size.height}`, async () => {
     const page = await open('scenario=calm&seed=9', size);

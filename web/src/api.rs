@@ -196,6 +196,11 @@ impl Api {
         send(ClientMessage::Lesson(control), Intent::Other)
     }
 
+    /// Ask for the explanation of a trade or a command (answered by `Explained`).
+    pub fn explain(self, target: bourse_protocol::ExplainTarget) -> u64 {
+        send(ClientMessage::Explain(target), Intent::Explain)
+    }
+
     /// Replace the subscription (the next frame is full).
     pub fn subscribe(self, sub: Subscription) -> u64 {
         send(ClientMessage::Subscribe(sub), Intent::Other)

@@ -4,6 +4,7 @@
 use crate::candles::CandlePanel;
 use crate::depth::DepthChart;
 use crate::entry::OrderEntry;
+use crate::explain::ExplainDialog;
 use crate::help::Help;
 use crate::join::JoinDialog;
 use crate::l3::L3View;
@@ -53,6 +54,7 @@ pub fn App() -> impl IntoView {
             <Help />
             <LessonList />
             <JoinDialog />
+            <ExplainDialog />
         </div>
     }
 }

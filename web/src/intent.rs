@@ -25,6 +25,8 @@ pub enum Intent {
     },
     /// Simulation control.
     Sim(SimControl),
+    /// "Explain this fill" or the event log of a command.
+    Explain,
     /// Anything else (subscriptions, history, frames).
     Other,
 }

@@ -258,6 +258,8 @@ pub fn LessonPanel() -> impl IntoView {
                     <Show when=move || store.lesson.with(|p| p.as_ref().is_some_and(|p| p.receipt.is_some()))>
                         <button on:click=save_receipt>"Download receipt"</button>
                     </Show>
+                    <button class="small" title="Step through the sequencer's output for your latest command (then any command before it)"
+                        on:click=move |_| crate::explain::explain(bourse_protocol::ExplainTarget::Own { before: None })>"Event log"</button>
                     <button class="small" on:click=move |_| open_list()>"All lessons"</button>
                 </div>
             </div>

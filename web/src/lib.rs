@@ -44,6 +44,7 @@ pub mod canvas;
 pub mod chart;
 pub mod depth;
 pub mod entry;
+pub mod explain;
 pub mod form;
 pub mod format;
 pub mod help;

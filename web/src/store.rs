@@ -341,6 +341,8 @@ pub struct Store {
     pub lesson_catalog: RwSignal<Vec<LessonSummary>>,
     /// Receipts checked on the teacher page, in the order they were loaded.
     pub receipt_checks: RwSignal<Vec<ReceiptCheck>>,
+    /// The explanation the "Explain" dialog shows (`None`: the dialog is closed).
+    pub explanation: RwSignal<Option<bourse_protocol::Explanation>>,
     /// The latest frame's market state.
     pub view: StoredValue<MarketView>,
     /// Tape, history, fills, positions.
@@ -397,6 +399,7 @@ impl Store {
             lesson: RwSignal::new(None),
             lesson_catalog: RwSignal::new(Vec::new()),
             receipt_checks: RwSignal::new(Vec::new()),
+            explanation: RwSignal::new(None),
             view: StoredValue::new(MarketView::default()),
             model: StoredValue::new(Model::default()),
             candles: StoredValue::new(CandleFeed::default()),
@@ -569,6 +572,7 @@ impl Store {
             }
             ServerMessage::LessonCatalog(c) => set_if_changed(self.lesson_catalog, c),
             ServerMessage::ReceiptChecked(c) => self.receipt_checks.update(|v| v.push(*c)),
+            ServerMessage::Explained(x) => self.explanation.set(Some(*x)),
             ServerMessage::CandleHistory {
                 instrument,
                 interval,
@@ -624,6 +628,7 @@ impl Store {
             (RejectReason::Exchange(r), _) => format!("Rejected: {}", reason_text(*r)),
             (_, Intent::Sim(SimControl::Step { .. })) => format!("Step refused: {message}"),
             (_, Intent::Sim(SimControl::Reset { .. })) => format!("Reset refused: {message}"),
+            (_, Intent::Explain) => format!("Cannot explain: {message}"),
             _ => format!("Request refused: {message}"),
         };
         self.toast(ToastKind::Error, text);

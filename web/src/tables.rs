@@ -333,6 +333,7 @@ fn Fills() -> impl IntoView {
                     <th scope="col" class="num">"Value"</th>
                     <th scope="col" title="Maker: your order was resting in the book. Taker: your order arrived and traded against a resting one.">"Role"</th>
                     <th scope="col" class="num">"Fee"</th>
+                    <th scope="col"><span class="sr-only">"Explain"</span></th>
                 </tr>
             </thead>
             <tbody>
@@ -352,6 +353,9 @@ fn Fills() -> impl IntoView {
                                 <td class="num" title=exact_value>{show(&|f| f.quote_display(x.quote as i128))}</td>
                                 <td>{match x.liquidity { Some(Liquidity::Maker) => "Maker", Some(Liquidity::Taker) => "Taker", None => "" }}</td>
                                 <td class="num">{show(&|f| format!("{} {}", trimmed(x.fee as i128, f.quote_decimals), f.quote))}</td>
+                                <td><button class="small" aria-label=format!("Explain trade {}", x.trade_id)
+                                    title="The command behind this fill, its events in order, the maker's queue history and the fees"
+                                    on:click=move |_| crate::explain::explain(bourse_protocol::ExplainTarget::Trade { instrument: x.instrument, trade_id: x.trade_id })>"Explain"</button></td>
                             </tr>
                         }
                     }

@@ -61,7 +61,9 @@ pub fn Tape() -> impl IntoView {
             <h2 title="Every trade as it prints: the time, the price (the resting maker order's price), the size, and the aggressor: the side of the order that arrived and took liquidity">"Trades"</h2>
         </div>
         <div class="tape-box">
-            <div class="tape-canvas" aria-hidden="true"><canvas node_ref=canvas></canvas></div>
+            <div class="tape-canvas" aria-hidden="true" title="Click a trade to explain it: the command behind it, its events in order, the maker's queue history and the fees">
+                <canvas node_ref=canvas on:click=move |ev: leptos::ev::MouseEvent| explain_row(store, ev.offset_y() as f64)></canvas>
+            </div>
             <div class="sr-only"><table class="tape" aria-label="Trades">
                 <thead>
                     <tr>
@@ -74,6 +76,32 @@ pub fn Tape() -> impl IntoView {
                 <tbody>{rows}</tbody>
             </table></div>
         </div>
+    }
+}
+
+/// The tape row under CSS y-coordinate `y` (as [`draw`] lays rows out), if it shows a trade.
+pub fn row_at(y: f64, rows: usize) -> Option<usize> {
+    let head_h = ROW_H + 1.0;
+    if y < head_h {
+        return None;
+    }
+    let k = ((y - head_h) / ROW_H).floor() as usize;
+    (k < rows).then_some(k)
+}
+
+/// Ask for the explanation of the trade drawn at CSS y-coordinate `y`.
+fn explain_row(store: Store, y: f64) {
+    let trade = store.model.with_value(|m| {
+        let k = row_at(y, m.tape.len())?;
+        m.tape
+            .get(k)
+            .map(|t| (t.trade.instrument, t.trade.trade_id))
+    });
+    if let Some((instrument, trade_id)) = trade {
+        crate::explain::explain(bourse_protocol::ExplainTarget::Trade {
+            instrument,
+            trade_id,
+        });
     }
 }
 

@@ -9,7 +9,7 @@ use crate::{
 
 /// Version of this protocol. Bumped on any change to a message's shape or meaning; a page and a
 /// worker of different versions refuse each other at `Hello`/`Ready`.
-pub const PROTOCOL_VERSION: u32 = 8;
+pub const PROTOCOL_VERSION: u32 = 9;
 
 /// Most virtual time one `SimControl::FastForward` may ask for: one hour, ns.
 pub const MAX_FAST_FORWARD_NS: u64 = 3_600 * 1_000_000_000;

@@ -45,6 +45,7 @@
 mod bounds;
 mod builder;
 mod codec;
+mod explain;
 mod frame;
 mod messages;
 mod session;
@@ -53,6 +54,10 @@ pub use builder::{bucket_price, group_levels, FrameBuilder};
 pub use codec::{
     decode_client, decode_frame, decode_server, encode_client, encode_frame, encode_frame_into,
     encode_server, ProtocolError,
+};
+pub use explain::{
+    ExplainTarget, ExplainedEvent, Explanation, FeeLine, FillExplanation, QueueStep,
+    MAX_EXPLAIN_EVENTS, MAX_EXPLAIN_FILLS, MAX_QUEUE_STEPS,
 };
 pub use frame::{
     AuctionView, BalanceChange, Depth, ExecutionPrint, Frame, L2Row, L3Order, L3Queue, OpenOrders,

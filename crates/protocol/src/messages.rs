@@ -2,6 +2,7 @@
 //! ([`ServerMessage`]). JSON on the wire (externally tagged enums, `snake_case` variant names).
 
 use crate::bounds::MAX_CANDLE_HISTORY;
+use crate::explain::{ExplainTarget, Explanation};
 use crate::frame::Frame;
 use crate::session::{SimState, Speed, Subscription};
 use bourse_core::{
@@ -208,6 +209,11 @@ pub enum ClientMessage {
     },
     /// Start or end a lesson (`bourse-lessons`; the Web Worker only: a shared server refuses it).
     Lesson(LessonControl),
+    /// "Explain this fill": the command behind a trade or an input sequence number, its events
+    /// in output order, the maker's queue history and the fees (answered by
+    /// [`ServerMessage::Explained`], or `Rejected` with [`RejectReason::InvalidRequest`] when the
+    /// target is outside the home's window).
+    Explain(ExplainTarget),
 }
 
 /// What [`ClientMessage::Lesson`] asks.
@@ -475,6 +481,8 @@ pub enum ServerMessage {
     LessonCatalog(Vec<LessonSummary>),
     /// A receipt replay's result (answer to [`LessonControl::CheckReceipt`]).
     ReceiptChecked(Box<ReceiptCheck>),
+    /// Answer to [`ClientMessage::Explain`].
+    Explained(Box<Explanation>),
 }
 
 impl ServerMessage {

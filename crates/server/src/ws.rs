@@ -384,6 +384,9 @@ fn handle(st: &mut State, id: u64, req: ClientRequest) -> Vec<ServerMessage> {
         ClientMessage::Lesson(_) => vec![invalid(
             "lessons run in the browser's own market (the static site); a shared server's lessons are not built yet",
         )],
+        ClientMessage::Explain(_) => vec![invalid(
+            "explain this fill runs in the browser's own market (the static site); a shared server keeps no explain window yet",
+        )],
         _ => vec![invalid("unexpected request")],
     }
 }

@@ -38,16 +38,24 @@
 //!   `FastForward` at most [`MAX_FAST_FORWARD_STEPS`].
 //! - Events are handed to the [`bourse_protocol::FrameBuilder`] after every step or command and the
 //!   scratch buffers are cleared, so the worker holds at most one step's events; the command log is
-//!   not kept (the exchange's running event digest stands for it).
+//!   not kept (the exchange's running event digest stands for it), except in the explain window:
+//!   the last [`EXPLAIN_WINDOW_COMMANDS`] commands with their events (at most
+//!   [`EXPLAIN_WINDOW_EVENTS`]) and [`EXPLAIN_WINDOW_QUEUE_CHANGES`] queue changes, for
+//!   [`WorkerState::explain`] ("explain this fill").
 
 #![warn(missing_docs)]
 
+mod explain;
 mod lesson;
 mod lesson_control;
 mod state;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
+pub use explain::{
+    EXPLAIN_OWN_COMMANDS, EXPLAIN_WINDOW_COMMANDS, EXPLAIN_WINDOW_EVENTS,
+    EXPLAIN_WINDOW_QUEUE_CHANGES,
+};
 pub use lesson_control::{check_receipt, MAX_REPLAY_STEPS};
 pub use state::{default_human_deposits, market_info_of, HumanDeposit, WorkerError, WorkerState};
 

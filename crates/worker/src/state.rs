@@ -1,5 +1,6 @@
 //! [`WorkerState`]: the simulation, the human's account, the virtual clock and protocol handling.
 
+use crate::explain::{agent_words, ExplainLog};
 use crate::lesson::LessonRun;
 use crate::{
     DEFAULT_HUMAN_BASE, DEFAULT_HUMAN_ETH, DEFAULT_HUMAN_QUOTE, MAX_FAST_FORWARD_STEPS,
@@ -10,9 +11,10 @@ use bourse_core::{
     SequencedCommand, Units,
 };
 use bourse_protocol::{
-    command_outcome, wire_name, ClientMessage, ClientRequest, Frame, FrameBuilder, MarketInfo,
-    MarketStart, ProtocolError, RejectReason, ScenarioInfo, ScriptItem, ServerMessage, SimControl,
-    SimState, Speed, Subscription, MAX_FAST_FORWARD_NS, PROTOCOL_VERSION,
+    command_outcome, wire_name, ClientMessage, ClientRequest, ExplainTarget, Explanation, Frame,
+    FrameBuilder, MarketInfo, MarketStart, ProtocolError, RejectReason, ScenarioInfo, ScriptItem,
+    ServerMessage, SimControl, SimState, Speed, Subscription, MAX_FAST_FORWARD_NS,
+    PROTOCOL_VERSION,
 };
 use bourse_sim::{ActionKind, Scenario, SimDuration, SimError, Simulation};
 use serde::{Deserialize, Serialize};
@@ -96,6 +98,8 @@ pub struct WorkerState {
     pub(crate) events: Vec<Sequenced>,
     /// The running lesson (see `lesson_control.rs`).
     pub(crate) lesson: Option<LessonRun>,
+    /// The explain window (see `explain.rs`).
+    explain: ExplainLog,
 }
 
 impl std::fmt::Debug for WorkerState {
@@ -231,8 +235,8 @@ impl WorkerState {
         )?;
         let mut builder = FrameBuilder::new(human, Subscription::new(0));
         builder.on_events(&events);
-        log.clear();
-        events.clear();
+        let mut explain = ExplainLog::default();
+        explain.on_step(&mut log, &mut events, human);
         let handover_ns = sim.now_ns();
         let mut state = WorkerState {
             sim,
@@ -249,6 +253,7 @@ impl WorkerState {
             log,
             events,
             lesson: None,
+            explain,
         };
         state.warm_up();
         Ok(state)
@@ -290,6 +295,7 @@ impl WorkerState {
         };
         self.sim = sim;
         self.human = human;
+        self.explain = ExplainLog::default();
         self.scenario = scenario.to_string();
         self.seed = seed;
         self.warmup_ns = warmup_ns;
@@ -417,8 +423,9 @@ impl WorkerState {
             run.ev.on_state(self.sim.exchange(), self.sim.now_ns());
         }
         self.builder.on_events(&self.events);
-        self.events.clear();
-        self.log.clear();
+        // Takes (and so empties) the scratch buffers.
+        self.explain
+            .on_step(&mut self.log, &mut self.events, self.human);
     }
 
     /// Run up to `n` steps; returns how many ran (fewer when nothing is scheduled any more).
@@ -503,6 +510,28 @@ impl WorkerState {
         let sim_state = self.sim_state();
         self.builder
             .take_frame(self.sim.exchange(), self.sim.now_ns(), &sim_state)
+    }
+
+    /// "Explain this fill" (see [`ExplainTarget`]): the command behind `target` with its events,
+    /// the maker's queue history and the fees, from the window of the last
+    /// [`crate::EXPLAIN_WINDOW_COMMANDS`] commands.
+    ///
+    /// # Errors
+    /// A text saying why `target` is not in the window.
+    pub fn explain(&self, target: &ExplainTarget) -> Result<Explanation, String> {
+        let (sim, human) = (&self.sim, self.human);
+        let namer = |a: AccountId| -> String {
+            if a == human {
+                "you".to_string()
+            } else {
+                match sim.agent_of_account(a) {
+                    Some(i) => format!("a {} (account {a})", agent_words(i.kind.as_str())),
+                    None => format!("account {a}"),
+                }
+            }
+        };
+        self.explain
+            .explain(self.sim.config(), target, human, &namer)
     }
 
     /// Answer one page request (see [`ClientMessage`] for each message's answer). Before a valid
@@ -592,6 +621,14 @@ impl WorkerState {
                 out
             }
             ClientMessage::Lesson(control) => self.lesson_control(seq, control),
+            ClientMessage::Explain(target) => match self.explain(&target) {
+                Ok(x) => vec![ServerMessage::Explained(Box::new(x))],
+                Err(m) => vec![ServerMessage::rejected(
+                    Some(seq),
+                    RejectReason::InvalidRequest,
+                    m,
+                )],
+            },
             ClientMessage::CandleHistory {
                 instrument,
                 interval,

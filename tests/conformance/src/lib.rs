@@ -397,8 +397,16 @@ pub fn worker_session() -> (String, SessionEnd) {
             "session: order refused: {out:?}"
         );
     }
+    // "Explain this fill" of the IOC buy: its events, the maker's queue history and the fees;
+    // again after 20,000 steps, from the window of commands that concern the human.
+    r.send(ClientMessage::Explain(
+        bourse_protocol::ExplainTarget::Own { before: None },
+    ));
     r.advance(0);
     r.send(ClientMessage::RequestFrame);
+    r.send(ClientMessage::Explain(
+        bourse_protocol::ExplainTarget::Own { before: None },
+    ));
     r.advance(0);
     r.send(ClientMessage::CandleHistory {
         instrument: 0,
